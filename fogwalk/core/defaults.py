@@ -1,0 +1,6 @@
+"""The default scene: the fog mountain and four hikers who end in four different places."""
+
+DEFAULT_SURFACE = "fog_mountain"
+# From the mountain's flank: SGD stops in the tarn, RMSprop in the upper lake, Adam in
+# the lower lake, and momentum rolls through them all to the true bottom.
+DEFAULT_OPTIMIZERS = ("sgd:lr=0.03", "momentum:lr=0.01", "rmsprop:lr=0.01", "adam:lr=0.05")

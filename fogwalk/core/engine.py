@@ -1,0 +1,303 @@
+"""The descent engine: K optimizers x W walkers in lock-step, into preallocated arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from .errors import FogwalkError
+from .optimizers import Optimizer, make_optimizer
+from .probe import Probe
+from .surfaces import Surface, get_surface
+
+
+class Status(IntEnum):
+    """What became of a walker."""
+
+    RUNNING = 0
+    CONVERGED = 1
+    DIVERGED = 2
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """A finished (or partly computed) simulation.
+
+    Attributes
+    ----------
+    xy : (steps + 1, optimizers, walkers, 2)
+        Positions; row 0 is the start. Frozen walkers repeat their last point.
+    loss : (steps + 1, optimizers, walkers)
+    grad : (steps + 1, optimizers, walkers, 2)
+        The true gradient at each position (before any gradient noise).
+    status : (optimizers, walkers) of :class:`Status`
+    status_step : (optimizers, walkers)
+        The step at which a walker converged or diverged, -1 while running.
+    grad_evals : (optimizers, walkers)
+        Surface evaluations each walker paid for: one gradient per step, plus
+        every trial loss of a line search and every Hessian of Newton.
+    computed : int
+        Steps computed so far; rows ``0..computed`` are valid.
+    """
+
+    surface: Surface
+    optimizers: tuple[Optimizer, ...]
+    starts: np.ndarray
+    steps: int
+    xy: np.ndarray
+    loss: np.ndarray
+    grad: np.ndarray
+    status: np.ndarray
+    status_step: np.ndarray
+    grad_evals: np.ndarray
+    computed: int
+
+    @property
+    def labels(self) -> list[str]:
+        return [opt.label for opt in self.optimizers]
+
+    def status_at(self, step: int) -> np.ndarray:
+        """Each walker's status as it was at ``step``."""
+        happened = (self.status_step >= 0) & (self.status_step <= step)
+        return np.where(happened, self.status, Status.RUNNING).astype(np.uint8)
+
+
+def _as_starts(starts) -> np.ndarray:
+    try:
+        array = np.array(starts, dtype=float).reshape(-1, 2)
+    except (TypeError, ValueError):
+        raise FogwalkError(f"starts must be (x, y) pairs, got {starts!r}") from None
+    if array.size == 0:
+        raise FogwalkError("at least one start point is needed")
+    if not np.isfinite(array).all():
+        raise FogwalkError(f"start points must be finite, got {array.tolist()}")
+    return array
+
+
+class _Lane:
+    """One optimizer's walkers in one cache-sized block: the unit the engine steps.
+
+    Walkers never interact, so each block keeps its own optimizer state; small
+    blocks keep every temporary array in the CPU cache (about 2.5x faster than
+    stepping 65,536 walkers as one array).
+    """
+
+    __slots__ = ("frozen", "k", "optimizer", "rows", "state")
+
+    def __init__(self, k: int, rows: slice, optimizer: Optimizer, starts: np.ndarray) -> None:
+        self.k, self.rows, self.optimizer = k, rows, optimizer
+        self.state = optimizer.init(starts[rows].copy())
+        self.frozen: np.ndarray | None = None  # mask of frozen walkers, None while there are none
+
+
+class Engine:
+    """Steps every walker of every optimizer together, one step at a time.
+
+    The engine is a plain object: call :meth:`advance` (or iterate
+    :meth:`chunks`) from any thread; it starts none. A walker whose point,
+    loss or gradient stops being finite, or that leaves the domain far behind
+    (``escape`` domain widths beyond an edge), is frozen at its last finite
+    point and marked diverged; one whose gradient norm is at most ``gtol``
+    and whose last move is at most ``xtol`` is frozen and marked converged.
+    """
+
+    def __init__(
+        self,
+        surface: str | Surface,
+        optimizers: Sequence[str | Optimizer] | str | Optimizer,
+        starts,
+        steps: int,
+        *,
+        gtol: float = 1e-9,
+        xtol: float = 1e-12,
+        escape: float = 10.0,
+        block: int = 8192,
+    ) -> None:
+        if isinstance(optimizers, str | Optimizer):
+            optimizers = [optimizers]
+        if not optimizers:
+            raise FogwalkError("at least one optimizer is needed")
+        if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
+            raise FogwalkError(f"steps must be a non-negative integer, got {steps!r}")
+        self.surface = get_surface(surface)
+        self.optimizers = tuple(make_optimizer(opt) for opt in optimizers)
+        self.starts = _as_starts(starts)
+        self.steps = int(steps)
+        self.gtol, self.xtol = gtol, xtol
+        xmin, xmax, ymin, ymax = self.surface.domain
+        margin_x, margin_y = escape * (xmax - xmin), escape * (ymax - ymin)
+        self._bounds = (xmin - margin_x, xmax + margin_x, ymin - margin_y, ymax + margin_y)
+
+        k, w = len(self.optimizers), len(self.starts)
+        self.xy = np.empty((self.steps + 1, k, w, 2))
+        self.loss = np.empty((self.steps + 1, k, w))
+        self.grad = np.empty((self.steps + 1, k, w, 2))
+        self.status = np.zeros((k, w), dtype=np.uint8)
+        self.status_step = np.full((k, w), -1, dtype=np.int64)
+        self.grad_evals = np.zeros((k, w), dtype=np.int64)
+        self.xy[0] = self.starts
+        self._lanes = [
+            _Lane(i, slice(lo, min(lo + block, w)), opt, self.starts)
+            for i, opt in enumerate(self.optimizers)
+            for lo in range(0, w, block)
+        ]
+        with np.errstate(all="ignore"):
+            for lane in self._lanes:
+                self._measure(lane, 0)
+        bad = ~np.isfinite(self.loss[0]) | ~np.isfinite(self.grad[0]).all(axis=-1)
+        if bad.any():
+            x, y = self.starts[np.nonzero(bad)[1][0]]
+            raise FogwalkError(
+                f"the surface {self.surface.name} has no finite loss and slope at the start "
+                f"({x:g}, {y:g})"
+            )
+        self.computed = 0
+
+    @property
+    def done(self) -> bool:
+        return self.computed >= self.steps
+
+    def _measure(self, lane: _Lane, t: int) -> None:
+        """Loss and gradient of the lane's walkers at row ``t``; running walkers pay one each."""
+        k, rows = lane.k, lane.rows
+        points = self.xy[t, k, rows]
+        f, gx, gy = self.surface.value_and_grad(points[:, 0], points[:, 1])
+        self.loss[t, k, rows] = f
+        grad = self.grad[t, k, rows]
+        grad[:, 0] = gx
+        grad[:, 1] = gy
+        if lane.frozen is None:
+            self.grad_evals[k, rows] += 1
+        else:
+            self.grad_evals[k, rows] += ~lane.frozen
+
+    def _step(self, lane: _Lane, t: int) -> None:
+        """Move the lane's walkers from row ``t`` to row ``t + 1``, measure and classify them."""
+        k, rows = lane.k, lane.rows
+        params = self.xy[t, k, rows]
+        evals = self.grad_evals[k, rows]
+        frozen = lane.frozen
+        if frozen is not None:
+            paid = evals[frozen]
+        probe = Probe(self.surface, evals, self.loss[t, k, rows])
+        new_params, lane.state = lane.optimizer.update(
+            self.grad[t, k, rows], lane.state, params, t, probe
+        )
+        arrived = self.xy[t + 1, k, rows]
+        arrived[...] = new_params
+        if frozen is not None:
+            # A frozen walker stays put and pays for nothing its optimizer probed.
+            arrived[frozen] = params[frozen]
+            evals[frozen] = paid
+        self._measure(lane, t + 1)
+        if self._may_stop(lane, t + 1):
+            self._classify(lane, t + 1)
+
+    def _may_stop(self, lane: _Lane, t: int) -> bool:
+        """A cheap test (a few reductions) that is true whenever some walker may stop at ``t``."""
+        k, rows = lane.k, lane.rows
+        points, grad = self.xy[t, k, rows], self.grad[t, k, rows]
+        xmin, xmax, ymin, ymax = self._bounds
+        if not np.isfinite(self.loss[t, k, rows].sum() + grad.sum()):
+            return True
+        if points.min() < min(xmin, ymin) or points.max() > max(xmax, ymax):
+            return True
+        return bool(np.abs(grad).min() <= self.gtol)
+
+    def _classify(self, lane: _Lane, t: int) -> None:
+        """Freeze the lane's walkers that diverged or converged on arriving at row ``t``."""
+        k, rows = lane.k, lane.rows
+        xmin, xmax, ymin, ymax = self._bounds
+        running = self.status[k, rows] == Status.RUNNING
+        points, previous = self.xy[t, k, rows], self.xy[t - 1, k, rows]
+        loss, grad = self.loss[t, k, rows], self.grad[t, k, rows]
+        x, y, gx, gy = points[:, 0], points[:, 1], grad[:, 0], grad[:, 1]
+        finite = np.isfinite(loss + gx + gy)
+        inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+        diverged = running & ~(finite & inside)
+        still = (gx * gx + gy * gy <= self.gtol**2) & (
+            np.abs(points - previous).max(axis=-1) <= self.xtol
+        )
+        converged = running & ~diverged & still
+        if diverged.any():
+            # Back to the last finite point: nothing non-finite ever leaves the engine.
+            points[diverged] = previous[diverged]
+            loss[diverged] = self.loss[t - 1, k, rows][diverged]
+            grad[diverged] = self.grad[t - 1, k, rows][diverged]
+        for mask, status in ((diverged, Status.DIVERGED), (converged, Status.CONVERGED)):
+            if mask.any():
+                self.status[k, rows][mask] = status
+                self.status_step[k, rows][mask] = t
+        if diverged.any() or converged.any():
+            lane.frozen = self.status[k, rows] != Status.RUNNING
+
+    def advance(self, count: int) -> int:
+        """Compute up to ``count`` more steps; return the number of steps computed so far."""
+        end = min(self.steps, self.computed + max(0, int(count)))
+        # Overflow and NaN are expected on the way to divergence: _classify handles them.
+        with np.errstate(all="ignore"):
+            while self.computed < end:
+                for lane in self._lanes:
+                    self._step(lane, self.computed)
+                self.computed += 1
+        return self.computed
+
+    def chunks(self, size: int = 64) -> Iterator[int]:
+        """Advance ``size`` steps at a time, yielding the steps computed so far."""
+        while not self.done:
+            yield self.advance(size)
+
+    def result(self) -> Run:
+        """The run so far (views of the engine's arrays, valid up to ``computed``)."""
+        return Run(
+            self.surface,
+            self.optimizers,
+            self.starts,
+            self.steps,
+            self.xy,
+            self.loss,
+            self.grad,
+            self.status,
+            self.status_step,
+            self.grad_evals,
+            self.computed,
+        )
+
+
+def simulate(
+    surface: str | Surface,
+    optimizers: Sequence[str | Optimizer] | str | Optimizer,
+    starts=None,
+    steps: int = 200,
+    **options,
+) -> Run:
+    """Run every optimizer from every start for ``steps`` steps.
+
+    Parameters
+    ----------
+    surface
+        A built-in name or a surface object.
+    optimizers
+        Specs such as ``"adam:lr=0.01"`` or :class:`Optimizer` objects.
+    starts
+        ``(x, y)`` pairs; defaults to the surface's own start point.
+    steps
+        Number of updates; the result has ``steps + 1`` rows.
+    **options
+        ``gtol``, ``xtol``, ``escape``: see :class:`Engine`.
+
+    Examples
+    --------
+    >>> run = simulate("rosenbrock", ["adam:lr=0.01"], starts=[(-1.5, 2.0)], steps=10)
+    >>> run.xy.shape
+    (11, 1, 1, 2)
+    """
+    surface = get_surface(surface)
+    engine = Engine(
+        surface, optimizers, surface.start if starts is None else starts, steps, **options
+    )
+    engine.advance(engine.steps)
+    return engine.result()

@@ -1,0 +1,92 @@
+"""Hyper-parameter declarations and array helpers shared by several optimizers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .hyper import HyperParam
+
+
+def lr_param(default: float) -> HyperParam:
+    return HyperParam(
+        "lr", default, low=0.0, log=True, ui_range=(1e-5, 10.0), help="learning rate (step size)"
+    )
+
+
+def weight_decay_param(default: float = 0.0) -> HyperParam:
+    return HyperParam(
+        "weight_decay", default, low=0.0, ui_range=(0.0, 1.0), help="L2 penalty weight"
+    )
+
+
+def eps_param(default: float) -> HyperParam:
+    return HyperParam(
+        "eps",
+        default,
+        low=0.0,
+        log=True,
+        ui_range=(1e-12, 1.0),
+        help="term added to the denominator for numerical stability",
+    )
+
+
+def betas_param(default: tuple[float, float] = (0.9, 0.999)) -> HyperParam:
+    return HyperParam(
+        "betas",
+        default,
+        kind="pair",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        help="decay rates of the running averages of the gradient and its square",
+    )
+
+
+MAXIMIZE = HyperParam("maximize", False, kind="bool", help="ascend instead of descend")
+
+DECOUPLED = HyperParam(
+    "decoupled_weight_decay",
+    False,
+    kind="bool",
+    help="decay the parameters directly (AdamW-style) instead of adding to the gradient",
+)
+
+
+def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+    """``torch.lerp``: the same formula torch picks for the weight, in a new array."""
+    out = np.subtract(end, start)
+    if abs(weight) < 0.5:
+        out *= weight
+        out += start
+    else:
+        out *= weight - 1.0  # end - (end - start) * (1 - weight)
+        out += end
+    return out
+
+
+def decayed_average_of_squares(avg: np.ndarray, grad: np.ndarray, beta: float) -> np.ndarray:
+    """``avg.mul(beta).addcmul(grad, grad, value=1 - beta)`` in a new array."""
+    out = np.multiply(avg, beta)
+    term = np.multiply(grad, 1.0 - beta)
+    term *= grad
+    out += term
+    return out
+
+
+def prepare_grad(
+    grad: np.ndarray, params: np.ndarray, weight_decay: float, maximize: bool
+) -> np.ndarray:
+    """Negate for ``maximize``, then add the L2 term, as every torch.optim update starts."""
+    if maximize:
+        grad = np.negative(grad)
+    if weight_decay != 0.0:
+        grad = grad + weight_decay * params
+    return grad
+
+
+def addcdiv(base: np.ndarray, value: float, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``base.addcdiv(num, den, value=value)``: ``base + value * num / den`` in a new array."""
+    out = np.multiply(num, value)
+    out /= den
+    out += base
+    return out

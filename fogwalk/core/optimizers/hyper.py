@@ -1,0 +1,154 @@
+"""Hyper-parameter declarations: type, default, valid range, slider hints, text form."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import FogwalkError
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+@dataclass(frozen=True, slots=True)
+class HyperParam:
+    """One hyper-parameter of an optimizer, declared once.
+
+    The CLI spec parser, the scenario files and the app's editors are all
+    generated from these declarations.
+
+    Parameters
+    ----------
+    name
+        The keyword, exactly as torch.optim spells it where torch has it.
+    default
+        The default value (torch's default where torch has one).
+    kind
+        ``"float"``, ``"int"``, ``"bool"``, ``"pair"`` (two floats, written
+        ``a/b``) or ``"choice"``.
+    low, high
+        The valid range (inclusive unless ``low_open``/``high_open``); ``None``
+        for unbounded. For ``pair`` it applies to both members.
+    log
+        Edit on a logarithmic scale (learning rates, epsilons).
+    ui_range
+        The slider range when the valid range is unbounded or too wide.
+    help
+        One line for tooltips and ``fogwalk optimizers``.
+    choices
+        The allowed strings of a ``choice``.
+    """
+
+    name: str
+    default: Any
+    kind: str = "float"
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    log: bool = False
+    ui_range: tuple[float, float] | None = None
+    help: str = ""
+    choices: tuple[str, ...] = ()
+
+    def parse(self, text: str) -> Any:
+        """Turn the text form (``0.01``, ``true``, ``0.9/0.999``) into a valid value."""
+        raw = text.strip()
+        try:
+            if self.kind == "bool":
+                lowered = raw.lower()
+                if lowered not in _TRUE | _FALSE:
+                    raise ValueError
+                value: Any = lowered in _TRUE
+            elif self.kind == "int":
+                number = float(raw)
+                if not number.is_integer():
+                    raise ValueError
+                value = int(number)
+            elif self.kind == "pair":
+                parts = raw.split("/")
+                if len(parts) != 2:
+                    raise ValueError
+                value = (float(parts[0]), float(parts[1]))
+            elif self.kind == "choice":
+                value = raw.lower()
+            else:
+                value = float(raw)
+        except ValueError:
+            raise FogwalkError(f"{self.name}={text!r} is not {self.describe_kind()}") from None
+        return self.validate(value)
+
+    def validate(self, value: Any) -> Any:
+        """Check ``value`` against the kind and range; return it normalised."""
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise FogwalkError(f"{self.name} must be true or false, got {value!r}")
+            return value
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise FogwalkError(
+                    f"{self.name}={value!r} is not one of: {', '.join(self.choices)}"
+                )
+            return value
+        if self.kind == "pair":
+            try:
+                members = tuple(float(v) for v in value)
+            except (TypeError, ValueError):
+                raise FogwalkError(f"{self.name} must be two numbers a/b, got {value!r}") from None
+            if len(members) != 2:
+                raise FogwalkError(f"{self.name} must be two numbers a/b, got {value!r}")
+            for member in members:
+                self._check_range(member)
+            return members
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise FogwalkError(f"{self.name} must be {self.describe_kind()}, got {value!r}")
+        if self.kind == "int":
+            if float(value) != int(value):
+                raise FogwalkError(f"{self.name} must be an integer, got {value!r}")
+            value = int(value)
+        else:
+            value = float(value)
+        self._check_range(value)
+        return value
+
+    def _check_range(self, value: float) -> None:
+        if not math.isfinite(value):
+            raise FogwalkError(f"{self.name} must be finite, got {value!r}")
+        too_low = self.low is not None and (
+            value <= self.low if self.low_open else value < self.low
+        )
+        too_high = self.high is not None and (
+            value >= self.high if self.high_open else value > self.high
+        )
+        if too_low or too_high:
+            raise FogwalkError(f"{self.name}={value!r} is out of range: {self.describe_range()}")
+
+    def describe_kind(self) -> str:
+        return {
+            "bool": "true or false",
+            "int": "an integer",
+            "pair": "two numbers written a/b",
+            "choice": "one of " + "|".join(self.choices),
+        }.get(self.kind, "a number")
+
+    def describe_range(self) -> str:
+        """The valid range in interval notation, e.g. ``[0, 1)``."""
+        if self.kind in ("bool", "choice"):
+            return self.describe_kind()
+        left = "(" if self.low_open or self.low is None else "["
+        right = ")" if self.high_open or self.high is None else "]"
+        low = "-inf" if self.low is None else f"{self.low:g}"
+        high = "inf" if self.high is None else f"{self.high:g}"
+        return f"{left}{low}, {high}{right}"
+
+    def format(self, value: Any) -> str:
+        """The text form of ``value``, which :meth:`parse` reads back exactly."""
+        if self.kind == "bool":
+            return "true" if value else "false"
+        if self.kind == "pair":
+            return "/".join(repr(float(v)) for v in value)
+        if self.kind == "float":
+            return repr(float(value))
+        return str(value)

@@ -1,0 +1,124 @@
+"""The Optimizer object: a configured algorithm plus gradient noise and its lr schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from ..errors import FogwalkError
+from .registry import Algorithm, OptimizerDef, get_definition
+from .schedule import lr_factor
+
+
+@dataclass(frozen=True, eq=False)
+class Optimizer:
+    """An optimizer with every hyper-parameter resolved.
+
+    Build one with :func:`make_optimizer` from a spec such as
+    ``"adam:lr=0.01,betas=0.9/0.999"``. ``init`` and ``update`` are pure.
+    """
+
+    definition: OptimizerDef
+    hyper: Mapping[str, Any]
+    label: str
+    algorithm: Algorithm = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def spec(self) -> str:
+        """The canonical text form: the name and every non-default value."""
+        changed = [
+            f"{hp.name}={hp.format(self.hyper[hp.name])}"
+            for hp in self.definition.all_params
+            if self.hyper[hp.name] != hp.default
+        ]
+        return self.name + (":" + ",".join(changed) if changed else "")
+
+    def with_params(self, **changes: Any) -> Optimizer:
+        """A copy with some hyper-parameters changed (validated)."""
+        return build(self.definition, {**self.hyper, **changes}, label=None)
+
+    def lr_at(self, step: int) -> float:
+        """The scheduled learning rate of update ``step`` (0 for the first)."""
+        h = self.hyper
+        factor = lr_factor(step, h["schedule"], h["warmup"], h["decay_steps"], h["decay_rate"])
+        return h["lr"] * factor
+
+    def init(self, params: np.ndarray) -> Any:
+        """The initial state for ``params`` shaped ``(walkers, 2)``."""
+        return self.algorithm.init(np.asarray(params, dtype=float))
+
+    def update(
+        self, grad: np.ndarray, state: Any, params: np.ndarray, step: int, probe: Any = None
+    ) -> tuple[np.ndarray, Any]:
+        """One step: returns ``(new_params, new_state)``; inputs are left untouched."""
+        noise = self.hyper["grad_noise"]
+        if noise > 0.0:
+            # Seeded by (seed, step) so that a step's noise never depends on what ran before.
+            rng = np.random.default_rng([self.hyper["seed"], step])
+            grad = grad + noise * rng.standard_normal(grad.shape)
+        return self.algorithm.update(grad, state, params, self.lr_at(step), step, probe)
+
+
+def build(definition: OptimizerDef, values: Mapping[str, Any], label: str | None) -> Optimizer:
+    """Validate ``values`` against ``definition`` and build the optimizer."""
+    hyper = definition.defaults()
+    for key, value in values.items():
+        hyper[key] = definition.param(key).validate(value)
+    if "lr" not in hyper:
+        raise ValueError(f"optimizer {definition.name} declares no lr")
+    if definition.check is not None:
+        definition.check(hyper)
+    frozen = MappingProxyType(hyper)
+    optimizer = Optimizer(definition, frozen, label or "", definition.factory(frozen))
+    if not label:
+        object.__setattr__(optimizer, "label", optimizer.spec)
+    return optimizer
+
+
+def parse_spec(text: str) -> tuple[str, dict[str, str]]:
+    """Split ``NAME:key=value,key=value`` into the name and the raw values."""
+    name, _, rest = text.strip().partition(":")
+    if not name.strip():
+        raise FogwalkError(f"optimizer spec {text!r} has no name")
+    raw: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise FogwalkError(f"in optimizer spec {text!r}: {item!r} is not key=value")
+        if key.strip() in raw:
+            raise FogwalkError(f"in optimizer spec {text!r}: {key.strip()!r} is given twice")
+        raw[key.strip()] = value
+    return name.strip().lower(), raw
+
+
+def make_optimizer(spec: str | Optimizer, **overrides: Any) -> Optimizer:
+    """Build an optimizer from its text spec (or pass one through).
+
+    Examples
+    --------
+    >>> make_optimizer("adam:lr=0.01,amsgrad=true").hyper["amsgrad"]
+    True
+    """
+    if isinstance(spec, Optimizer):
+        return spec.with_params(**overrides) if overrides else spec
+    if not isinstance(spec, str):
+        raise FogwalkError(f"not an optimizer spec: {spec!r}")
+    name, raw = parse_spec(spec)
+    definition = get_definition(name)
+    try:
+        values = {key: definition.param(key).parse(text) for key, text in raw.items()}
+    except FogwalkError as error:
+        raise FogwalkError(f"in optimizer spec {spec!r}: {error}") from None
+    values.update(overrides)
+    try:
+        return build(definition, values, label=spec.strip())
+    except FogwalkError as error:
+        raise FogwalkError(f"in optimizer spec {spec!r}: {error}") from None

@@ -1,0 +1,273 @@
+"""torch.optim's SGD, Adagrad, RMSprop and Adadelta, step for step, over (walkers, 2) arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..errors import FogwalkError
+from .common import (
+    MAXIMIZE,
+    addcdiv,
+    decayed_average_of_squares,
+    eps_param,
+    lerp,
+    lr_param,
+    prepare_grad,
+    weight_decay_param,
+)
+from .hyper import HyperParam
+from .registry import Algorithm, register, register_alias
+
+TORCH = "torch.optim.{} (PyTorch 2.13 documentation), the single-tensor implementation"
+
+
+class SGDState(NamedTuple):
+    momentum_buffer: np.ndarray | None
+
+
+def _check_sgd(h: Mapping[str, Any]) -> None:
+    if h["nesterov"] and (h["momentum"] <= 0 or h["dampening"] != 0):
+        raise FogwalkError("Nesterov momentum requires a momentum and zero dampening")
+
+
+@register(
+    "sgd",
+    params=(
+        lr_param(1e-3),
+        HyperParam("momentum", 0.0, low=0.0, ui_range=(0.0, 0.999), help="momentum factor"),
+        HyperParam(
+            "dampening", 0.0, low=0.0, high=1.0, help="dampening of the gradient in the momentum"
+        ),
+        weight_decay_param(),
+        HyperParam("nesterov", False, kind="bool", help="use Nesterov momentum"),
+        MAXIMIZE,
+    ),
+    summary="stochastic gradient descent, optionally with (Nesterov) momentum",
+    source=TORCH.format("SGD"),
+    check=_check_sgd,
+)
+def sgd(h: Mapping[str, Any]) -> Algorithm:
+    r"""Gradient descent with momentum, exactly as ``torch.optim.SGD``.
+
+    .. code-block:: text
+
+        for t = 1 ...
+            g_t <- grad f(theta_{t-1});  if maximize: g_t <- -g_t
+            if lambda != 0:  g_t <- g_t + lambda theta_{t-1}
+            if mu != 0:
+                if t > 1:  b_t <- mu b_{t-1} + (1 - tau) g_t
+                else:      b_t <- g_t
+                if nesterov:  g_t <- g_t + mu b_t
+                else:         g_t <- b_t
+            theta_t <- theta_{t-1} - gamma g_t
+    """
+    momentum, dampening, nesterov = h["momentum"], h["dampening"], h["nesterov"]
+
+    def init(params: np.ndarray) -> SGDState:
+        return SGDState(None)
+
+    def update(grad, state, params, lr, step, probe=None):
+        g = prepare_grad(grad, params, h["weight_decay"], h["maximize"])
+        buf = state.momentum_buffer
+        if momentum != 0.0:
+            if buf is None:
+                buf = np.array(g, copy=True)
+            else:
+                buf = buf * momentum
+                buf += (1.0 - dampening) * g
+            g = g + momentum * buf if nesterov else buf
+        return params - lr * g, SGDState(buf)
+
+    return Algorithm(init, update)
+
+
+register_alias("momentum", "sgd", "SGD with momentum 0.9", momentum=0.9)
+register_alias("nesterov", "sgd", "SGD with Nesterov momentum 0.9", momentum=0.9, nesterov=True)
+
+
+class AdagradState(NamedTuple):
+    state_sum: np.ndarray
+
+
+@register(
+    "adagrad",
+    params=(
+        lr_param(1e-2),
+        HyperParam("lr_decay", 0.0, low=0.0, ui_range=(0.0, 1.0), help="learning-rate decay"),
+        weight_decay_param(),
+        HyperParam(
+            "initial_accumulator_value",
+            0.0,
+            low=0.0,
+            ui_range=(0.0, 1.0),
+            help="starting value of the sum of squared gradients",
+        ),
+        eps_param(1e-10),
+        MAXIMIZE,
+    ),
+    summary="per-coordinate steps shrinking with the sum of squared gradients",
+    source=TORCH.format("Adagrad") + "; Duchi, Hazan & Singer (2011)",
+)
+def adagrad(h: Mapping[str, Any]) -> Algorithm:
+    r"""Adagrad, exactly as ``torch.optim.Adagrad``.
+
+    .. code-block:: text
+
+        state_sum_0 <- initial_accumulator_value
+        for t = 1 ...
+            g_t <- grad f(theta_{t-1});  if maximize: g_t <- -g_t
+            gamma~ <- gamma / (1 + (t - 1) eta)
+            if lambda != 0:  g_t <- g_t + lambda theta_{t-1}
+            state_sum_t <- state_sum_{t-1} + g_t^2
+            theta_t <- theta_{t-1} - gamma~ g_t / (sqrt(state_sum_t) + eps)
+    """
+
+    def init(params: np.ndarray) -> AdagradState:
+        return AdagradState(np.full_like(params, h["initial_accumulator_value"], dtype=float))
+
+    def update(grad, state, params, lr, step, probe=None):
+        g = prepare_grad(grad, params, h["weight_decay"], h["maximize"])
+        clr = lr / (1 + step * h["lr_decay"])
+        state_sum = state.state_sum + g * g
+        std = np.sqrt(state_sum)
+        std += h["eps"]
+        return addcdiv(params, -clr, g, std), AdagradState(state_sum)
+
+    return Algorithm(init, update)
+
+
+class RMSpropState(NamedTuple):
+    square_avg: np.ndarray
+    grad_avg: np.ndarray | None
+    momentum_buffer: np.ndarray | None
+
+
+@register(
+    "rmsprop",
+    params=(
+        lr_param(1e-2),
+        HyperParam(
+            "alpha", 0.99, low=0.0, high=1.0, ui_range=(0.5, 0.9999), help="smoothing constant"
+        ),
+        eps_param(1e-8),
+        weight_decay_param(),
+        HyperParam("momentum", 0.0, low=0.0, ui_range=(0.0, 0.999), help="momentum factor"),
+        HyperParam(
+            "centered",
+            False,
+            kind="bool",
+            help="normalise by the estimated variance of the gradient",
+        ),
+        MAXIMIZE,
+    ),
+    summary="steps divided by a running root-mean-square of the gradient",
+    source=TORCH.format("RMSprop") + "; Hinton, Coursera lecture 6e (2012)",
+)
+def rmsprop(h: Mapping[str, Any]) -> Algorithm:
+    r"""RMSprop, exactly as ``torch.optim.RMSprop``.
+
+    .. code-block:: text
+
+        for t = 1 ...
+            g_t <- grad f(theta_{t-1});  if maximize: g_t <- -g_t
+            if lambda != 0:  g_t <- g_t + lambda theta_{t-1}
+            v_t <- alpha v_{t-1} + (1 - alpha) g_t^2
+            v~_t <- v_t
+            if centered:
+                g^ave_t <- g^ave_{t-1} alpha + (1 - alpha) g_t
+                v~_t <- v~_t - (g^ave_t)^2
+            if mu > 0:
+                b_t <- mu b_{t-1} + g_t / (sqrt(v~_t) + eps)
+                theta_t <- theta_{t-1} - gamma b_t
+            else:
+                theta_t <- theta_{t-1} - gamma g_t / (sqrt(v~_t) + eps)
+    """
+    alpha, momentum, centered = h["alpha"], h["momentum"], h["centered"]
+
+    def init(params: np.ndarray) -> RMSpropState:
+        zeros = np.zeros_like(params, dtype=float)
+        return RMSpropState(
+            zeros,
+            zeros.copy() if centered else None,
+            zeros.copy() if momentum > 0 else None,
+        )
+
+    def update(grad, state, params, lr, step, probe=None):
+        g = prepare_grad(grad, params, h["weight_decay"], h["maximize"])
+        square_avg = decayed_average_of_squares(state.square_avg, g, alpha)
+        grad_avg = state.grad_avg
+        if centered:
+            grad_avg = lerp(grad_avg, g, 1.0 - alpha)
+            avg = np.sqrt(square_avg - grad_avg * grad_avg)
+        else:
+            avg = np.sqrt(square_avg)
+        avg += h["eps"]
+        buf = state.momentum_buffer
+        if momentum > 0:
+            buf = buf * momentum
+            buf += g / avg
+            new_params = params - lr * buf
+        else:
+            new_params = addcdiv(params, -lr, g, avg)
+        return new_params, RMSpropState(square_avg, grad_avg, buf)
+
+    return Algorithm(init, update)
+
+
+class AdadeltaState(NamedTuple):
+    square_avg: np.ndarray
+    acc_delta: np.ndarray
+
+
+@register(
+    "adadelta",
+    params=(
+        lr_param(1.0),
+        HyperParam(
+            "rho",
+            0.9,
+            low=0.0,
+            high=1.0,
+            ui_range=(0.5, 0.999),
+            help="decay rate of the running averages",
+        ),
+        eps_param(1e-6),
+        weight_decay_param(),
+        MAXIMIZE,
+    ),
+    summary="steps in the units of the parameters from ratios of running averages",
+    source=TORCH.format("Adadelta") + "; Zeiler (2012)",
+)
+def adadelta(h: Mapping[str, Any]) -> Algorithm:
+    r"""Adadelta, exactly as ``torch.optim.Adadelta``.
+
+    .. code-block:: text
+
+        for t = 1 ...
+            g_t <- grad f(theta_{t-1});  if maximize: g_t <- -g_t
+            if lambda != 0:  g_t <- g_t + lambda theta_{t-1}
+            v_t <- v_{t-1} rho + g_t^2 (1 - rho)
+            Delta x_t <- sqrt(u_{t-1} + eps) / sqrt(v_t + eps) g_t
+            u_t <- u_{t-1} rho + Delta x_t^2 (1 - rho)
+            theta_t <- theta_{t-1} - gamma Delta x_t
+    """
+    rho, eps = h["rho"], h["eps"]
+
+    def init(params: np.ndarray) -> AdadeltaState:
+        zeros = np.zeros_like(params, dtype=float)
+        return AdadeltaState(zeros, zeros.copy())
+
+    def update(grad, state, params, lr, step, probe=None):
+        g = prepare_grad(grad, params, h["weight_decay"], h["maximize"])
+        square_avg = decayed_average_of_squares(state.square_avg, g, rho)
+        std = np.sqrt(square_avg + eps)
+        delta = np.sqrt(state.acc_delta + eps)
+        delta /= std
+        delta *= g
+        acc_delta = decayed_average_of_squares(state.acc_delta, delta, rho)
+        return params - lr * delta, AdadeltaState(square_avg, acc_delta)
+
+    return Algorithm(init, update)

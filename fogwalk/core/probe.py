@@ -1,0 +1,48 @@
+"""The probe: how an optimizer measures the surface beyond the gradient, counted per walker."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .surfaces.base import Surface
+
+
+class Probe:
+    """Measurements of one optimizer's walkers at one step; each one adds to ``counts``.
+
+    Parameters
+    ----------
+    surface
+        The surface being descended.
+    counts
+        Evaluation counters, one per walker, incremented in place.
+    loss
+        The loss every walker already measured at its current point this step.
+    """
+
+    def __init__(self, surface: Surface, counts: np.ndarray, loss: np.ndarray) -> None:
+        self.surface = surface
+        self.counts = counts
+        self.loss = loss
+
+    def _count(self, rows: np.ndarray | None) -> None:
+        if rows is None:
+            self.counts += 1
+        else:
+            self.counts[rows] += 1  # rows are distinct walker indices
+
+    def value(self, points: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Loss at ``points`` (n, 2) measured by walkers ``rows`` (all when None)."""
+        self._count(rows)
+        return self.surface.value(points[:, 0], points[:, 1])
+
+    def grad(self, points: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Gradient at ``points`` as an (n, 2) array."""
+        self._count(rows)
+        gx, gy = self.surface.grad(points[:, 0], points[:, 1])
+        return np.stack([gx, gy], axis=-1)
+
+    def hessian(self, points: np.ndarray, rows: np.ndarray | None = None):
+        """``(hxx, hxy, hyy)`` at ``points``; one evaluation per walker."""
+        self._count(rows)
+        return self.surface.hessian(points[:, 0], points[:, 1])

@@ -1,0 +1,75 @@
+"""A run as a table: one row per optimizer, walker and step, in CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import IO
+
+from .engine import Run, Status
+
+CSV_HEADER = ("optimizer", "walker", "step", "x", "y", "loss", "grad_x", "grad_y", "status")
+
+
+def status_names(run: Run, k: int, w: int) -> list[str]:
+    """The walker's status at every step: running until it converged or diverged."""
+    names = ["running"] * (run.steps + 1)
+    stop = int(run.status_step[k, w])
+    if stop >= 0:
+        final = Status(int(run.status[k, w])).name.lower()
+        names[stop:] = [final] * (run.steps + 1 - stop)
+    return names
+
+
+def trace_rows(run: Run) -> Iterator[tuple]:
+    """Rows of :data:`CSV_HEADER`; floats stay Python floats (full precision)."""
+    for k, label in enumerate(run.labels):
+        for w in range(run.xy.shape[2]):
+            xy = run.xy[:, k, w].tolist()
+            loss = run.loss[:, k, w].tolist()
+            grad = run.grad[:, k, w].tolist()
+            statuses = status_names(run, k, w)
+            for step in range(run.steps + 1):
+                x, y = xy[step]
+                gx, gy = grad[step]
+                yield (label, w, step, x, y, loss[step], gx, gy, statuses[step])
+
+
+def write_csv(run: Run, stream: IO[str]) -> None:
+    """CSV with a header; floats written with ``repr`` so that they read back exactly."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for row in trace_rows(run):
+        writer.writerow([repr(v) if isinstance(v, float) else v for v in row])
+
+
+def to_json(run: Run) -> dict:
+    """The run as nested JSON-ready data: optimizers, then walkers, then per-step arrays."""
+    optimizers = []
+    for k, optimizer in enumerate(run.optimizers):
+        walkers = []
+        for w in range(run.xy.shape[2]):
+            stop = int(run.status_step[k, w])
+            walkers.append(
+                {
+                    "start": run.starts[w].tolist(),
+                    "status": Status(int(run.status[k, w])).name.lower(),
+                    "status_step": stop if stop >= 0 else None,
+                    "grad_evals": int(run.grad_evals[k, w]),
+                    "x": run.xy[:, k, w, 0].tolist(),
+                    "y": run.xy[:, k, w, 1].tolist(),
+                    "loss": run.loss[:, k, w].tolist(),
+                    "grad_x": run.grad[:, k, w, 0].tolist(),
+                    "grad_y": run.grad[:, k, w, 1].tolist(),
+                }
+            )
+        optimizers.append(
+            {"optimizer": optimizer.label, "spec": optimizer.spec, "walkers": walkers}
+        )
+    return {"surface": run.surface.name, "steps": run.steps, "optimizers": optimizers}
+
+
+def write_json(run: Run, stream: IO[str]) -> None:
+    json.dump(to_json(run), stream, allow_nan=False)
+    stream.write("\n")
