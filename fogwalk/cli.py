@@ -157,8 +157,9 @@ def _describe(hp) -> str:
 
 
 def _open_app(args: argparse.Namespace) -> int:
-    build_parser().print_help()
-    return 0
+    from .ui.app import run
+
+    return run()
 
 
 _POINT_OPTIONS = ("-s", "--start")

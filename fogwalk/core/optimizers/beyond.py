@@ -21,6 +21,7 @@ class LionState(NamedTuple):
     params=(lr_param(1e-4), betas_param((0.9, 0.99)), weight_decay_param(), MAXIMIZE),
     summary="steps of fixed length along the sign of an interpolated momentum",
     source="Chen et al. (2023), Symbolic Discovery of Optimization Algorithms, Algorithm 2",
+    momentum=lambda h: True,
 )
 def lion(h: Mapping[str, Any]) -> Algorithm:
     r"""Lion (EvoLved Sign Momentum).

@@ -41,6 +41,11 @@ class Optimizer:
         ]
         return self.name + (":" + ",".join(changed) if changed else "")
 
+    @property
+    def has_momentum(self) -> bool:
+        """Whether it carries a velocity (a momentum buffer or a first-moment average)."""
+        return self.definition.momentum(self.hyper)
+
     def with_params(self, **changes: Any) -> Optimizer:
         """A copy with some hyper-parameters changed (validated)."""
         return build(self.definition, {**self.hyper, **changes}, label=None)

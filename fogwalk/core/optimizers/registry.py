@@ -52,6 +52,7 @@ class OptimizerDef:
     check: Callable[[Mapping[str, Any]], None] | None = None
     alias_of: str | None = None
     uses_hessian: bool = False
+    momentum: Callable[[Mapping[str, Any]], bool] = lambda hyper: False
     all_params: tuple[HyperParam, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -78,11 +79,21 @@ def register(
     source: str,
     check: Callable[[Mapping[str, Any]], None] | None = None,
     uses_hessian: bool = False,
+    momentum: Callable[[Mapping[str, Any]], bool] = lambda hyper: False,
 ) -> Callable:
-    """Decorator: register ``factory(hyper) -> Algorithm`` under ``name``."""
+    """Decorator: register ``factory(hyper) -> Algorithm`` under ``name``.
+
+    ``momentum(hyper)`` says whether the configured optimizer carries a
+    velocity (a momentum buffer or a first-moment average), which the app
+    draws as an arrow.
+    """
 
     def decorate(factory: Callable[[Mapping[str, Any]], Algorithm]) -> Callable:
-        _add(OptimizerDef(name, factory, params, summary, source, check, None, uses_hessian))
+        _add(
+            OptimizerDef(
+                name, factory, params, summary, source, check, None, uses_hessian, momentum
+            )
+        )
         return factory
 
     return decorate
@@ -97,7 +108,15 @@ def register_alias(name: str, target: str, summary: str, **defaults: Any) -> Non
     )
     _add(
         OptimizerDef(
-            name, base.factory, params, summary, base.source, base.check, target, base.uses_hessian
+            name,
+            base.factory,
+            params,
+            summary,
+            base.source,
+            base.check,
+            target,
+            base.uses_hessian,
+            base.momentum,
         )
     )
 

@@ -99,6 +99,7 @@ register(
     ),
     summary="momentum plus per-coordinate steps from running moments, bias-corrected",
     source=TORCH.format("Adam") + "; Kingma & Ba (2015), AMSGrad: Reddi et al. (2018)",
+    momentum=lambda h: True,
 )(_adam)
 
 register(
@@ -113,6 +114,7 @@ register(
     ),
     summary="Adam with weight decay applied to the parameters, not the gradient",
     source=TORCH.format("AdamW") + "; Loshchilov & Hutter (2019)",
+    momentum=lambda h: True,
 )(lambda h: _adam({**h, "decoupled_weight_decay": True}))
 
 
@@ -126,6 +128,7 @@ class AdamaxState(NamedTuple):
     params=(lr_param(2e-3), betas_param(), eps_param(1e-8), weight_decay_param(), MAXIMIZE),
     summary="Adam with the infinity norm in place of the root mean square",
     source=TORCH.format("Adamax") + "; Kingma & Ba (2015), section 7",
+    momentum=lambda h: True,
 )
 def adamax(h: Mapping[str, Any]) -> Algorithm:
     r"""Adamax, exactly as ``torch.optim.Adamax``.
@@ -183,6 +186,7 @@ class NAdamState(NamedTuple):
     ),
     summary="Adam with Nesterov momentum",
     source=TORCH.format("NAdam") + "; Dozat (2016)",
+    momentum=lambda h: True,
 )
 def nadam(h: Mapping[str, Any]) -> Algorithm:
     r"""NAdam, exactly as ``torch.optim.NAdam``.
@@ -245,6 +249,7 @@ class RAdamState(NamedTuple):
     ),
     summary="Adam with the variance of the adaptive step rectified in early steps",
     source=TORCH.format("RAdam") + "; Liu et al. (2020)",
+    momentum=lambda h: True,
 )
 def radam(h: Mapping[str, Any]) -> Algorithm:
     r"""RAdam, exactly as ``torch.optim.RAdam``.

@@ -48,6 +48,7 @@ def _check_sgd(h: Mapping[str, Any]) -> None:
     summary="stochastic gradient descent, optionally with (Nesterov) momentum",
     source=TORCH.format("SGD"),
     check=_check_sgd,
+    momentum=lambda h: h["momentum"] > 0,
 )
 def sgd(h: Mapping[str, Any]) -> Algorithm:
     r"""Gradient descent with momentum, exactly as ``torch.optim.SGD``.
@@ -165,6 +166,7 @@ class RMSpropState(NamedTuple):
     ),
     summary="steps divided by a running root-mean-square of the gradient",
     source=TORCH.format("RMSprop") + "; Hinton, Coursera lecture 6e (2012)",
+    momentum=lambda h: h["momentum"] > 0,
 )
 def rmsprop(h: Mapping[str, Any]) -> Algorithm:
     r"""RMSprop, exactly as ``torch.optim.RMSprop``.

@@ -85,21 +85,27 @@ class SymbolicSurface:
             object.__setattr__(self, "label", self.name.replace("_", " ").title())
 
     @cached_property
-    def _derivatives(self) -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr, sp.Expr]:
-        gx, gy = sp.diff(self.expr, X), sp.diff(self.expr, Y)
-        return gx, gy, sp.diff(gx, X), sp.diff(gx, Y), sp.diff(gy, Y)
+    def _gradient(self) -> tuple[sp.Expr, sp.Expr]:
+        return sp.diff(self.expr, X), sp.diff(self.expr, Y)
+
+    @cached_property
+    def _hessian(self) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+        gx, gy = self._gradient
+        return sp.diff(gx, X), sp.diff(gx, Y), sp.diff(gy, Y)
+
+    def _expressions(self, key: str) -> list[sp.Expr]:
+        if key == "value":
+            return [self.expr]
+        if key == "grad":
+            return list(self._gradient)
+        if key == "value_and_grad":
+            return [self.expr, *self._gradient]
+        return list(self._hessian)
 
     def _function(self, key: str):
         fn = self._compiled.get(key)
-        if fn is None:
-            gx, gy, hxx, hxy, hyy = self._derivatives
-            exprs = {
-                "value": [self.expr],
-                "grad": [gx, gy],
-                "value_and_grad": [self.expr, gx, gy],
-                "hessian": [hxx, hxy, hyy],
-            }[key]
-            fn = sp.lambdify((X, Y), exprs, modules="numpy", cse=True)
+        if fn is None:  # derive and compile only what is asked for, once
+            fn = sp.lambdify((X, Y), self._expressions(key), modules="numpy", cse=True)
             self._compiled[key] = fn
         return fn
 

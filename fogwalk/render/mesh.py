@@ -1,0 +1,139 @@
+"""Terrain geometry in NumPy: sampling a surface, the world mapping, normals and shading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.surfaces import Surface
+
+WORLD_SIZE = 10.0  # the terrain's longer side, in world units
+RELIEF = 0.42  # height of the terrain relative to its longer side
+LIGHT = np.array([-0.6, 0.45, 0.55])  # from the upper left, as maps are lit
+
+
+@dataclass(frozen=True)
+class WorldMap:
+    """Maps surface coordinates and loss to world coordinates, and back.
+
+    The domain is centred and scaled so that its longer side is
+    ``WORLD_SIZE``; the loss is mapped linearly or logarithmically onto
+    ``[0, RELIEF * WORLD_SIZE]`` over the range sampled on the grid.
+    """
+
+    domain: tuple[float, float, float, float]
+    loss_min: float
+    loss_max: float
+    log: bool
+
+    @property
+    def scale(self) -> float:
+        xmin, xmax, ymin, ymax = self.domain
+        return WORLD_SIZE / max(xmax - xmin, ymax - ymin)
+
+    @property
+    def center(self) -> tuple[float, float]:
+        xmin, xmax, ymin, ymax = self.domain
+        return (xmin + xmax) / 2, (ymin + ymax) / 2
+
+    @property
+    def height(self) -> float:
+        return RELIEF * WORLD_SIZE
+
+    def xy(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        cx, cy = self.center
+        return (np.asarray(x) - cx) * self.scale, (np.asarray(y) - cy) * self.scale
+
+    def surface_xy(self, wx, wy) -> tuple[np.ndarray, np.ndarray]:
+        cx, cy = self.center
+        return np.asarray(wx) / self.scale + cx, np.asarray(wy) / self.scale + cy
+
+    def level(self, loss) -> np.ndarray:
+        """Loss -> 0..1 over the sampled range, linearly or logarithmically (not clipped)."""
+        loss = np.asarray(loss, dtype=float)
+        span = max(self.loss_max - self.loss_min, 1e-300)
+        if not self.log:
+            return (loss - self.loss_min) / span
+        floor = span * 1e-5  # keeps the log finite at the minimum, where the valley must read
+        above = np.maximum(loss - self.loss_min, 0.0)
+        return np.log1p(above / floor) / np.log1p(span / floor)
+
+    def z(self, loss) -> np.ndarray:
+        return self.level(loss) * self.height
+
+
+@dataclass(frozen=True)
+class TerrainMesh:
+    """Everything the GPU needs for one surface at one level of detail."""
+
+    world: WorldMap
+    vertexes: np.ndarray  # (n, 3) float32, world coordinates
+    faces: np.ndarray  # (m, 3) uint32
+    colors: np.ndarray  # (n, 4) float32, colour map times shading
+    loss: np.ndarray  # (ny, nx) the sampled loss, NaN where the surface has no value
+
+
+def sample(surface: Surface, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The loss on a square grid over the domain: ``(xs, ys, loss[iy, ix])``."""
+    xmin, xmax, ymin, ymax = surface.domain
+    xs = np.linspace(xmin, xmax, resolution)
+    ys = np.linspace(ymin, ymax, resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    with np.errstate(all="ignore"):
+        loss = np.asarray(surface.value(gx, gy), dtype=float)
+    loss[~np.isfinite(loss)] = np.nan
+    return xs, ys, loss
+
+
+def height_is_log(surface: Surface, mode: str) -> bool:
+    """``mode`` is "linear", "log" or "auto" (the surface's own preference)."""
+    if mode == "auto":
+        return bool(getattr(surface, "log_height", False))
+    return mode == "log"
+
+
+def grid_faces(nx: int, ny: int) -> np.ndarray:
+    """Two triangles per grid cell, indices into a row-major (ny, nx) vertex grid."""
+    index = np.arange(nx * ny, dtype=np.uint32).reshape(ny, nx)
+    a, b = index[:-1, :-1].ravel(), index[:-1, 1:].ravel()
+    c, d = index[1:, :-1].ravel(), index[1:, 1:].ravel()
+    return np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)])
+
+
+def shading(z: np.ndarray, spacing_x: float, spacing_y: float) -> np.ndarray:
+    """Lambert shading in 0..1 from normals of the height grid (NumPy, no per-vertex loop)."""
+    dz_dy, dz_dx = np.gradient(z, spacing_y, spacing_x)
+    normals = np.stack([-dz_dx, -dz_dy, np.ones_like(z)], axis=-1)
+    normals /= np.linalg.norm(normals, axis=-1, keepdims=True)
+    light = LIGHT / np.linalg.norm(LIGHT)
+    return np.clip(normals @ light, 0.0, 1.0)
+
+
+def build_mesh(
+    surface: Surface, resolution: int = 256, height: str = "auto", colormap=None
+) -> TerrainMesh:
+    """Sample ``surface`` and build its shaded, coloured terrain mesh.
+
+    ``colormap`` maps levels in 0..1 to RGBA floats (n, 4); the default is a
+    grey ramp, the view passes a perceptual colour map.
+    """
+    xs, ys, loss = sample(surface, resolution)
+    finite = loss[np.isfinite(loss)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    world = WorldMap(tuple(surface.domain), low, high, height_is_log(surface, height))
+    wx, wy = world.xy(*np.meshgrid(xs, ys))
+    level = np.nan_to_num(world.level(loss), nan=0.0)
+    wz = level * world.height
+    vertexes = np.stack([wx, wy, wz], axis=-1).reshape(-1, 3).astype(np.float32)
+    light = shading(wz, (xs[1] - xs[0]) * world.scale, (ys[1] - ys[0]) * world.scale)
+    if colormap is None:
+        rgba = np.repeat(level.reshape(-1, 1), 4, axis=1)
+    else:
+        rgba = np.asarray(colormap(level.ravel()), dtype=np.float32)
+    colors = rgba.astype(np.float32, copy=True)
+    colors[:, :3] *= np.minimum(0.5 + 0.62 * light.ravel(), 1.0)[:, None]  # ambient + diffuse
+    colors[:, 3] = 1.0
+    colors[np.isnan(loss).ravel()] = (0.0, 0.0, 0.0, 0.0)  # holes where there is no value
+    faces = grid_faces(resolution, resolution)
+    return TerrainMesh(world, vertexes, faces, colors, loss)

@@ -1,0 +1,310 @@
+"""The main window: the terrain, the panels, playback, and the controller that ties them."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.engine import Engine, Run, Status
+from ..core.optimizers import make_optimizer
+from ..core.scene import Hiker, Scene
+from ..core.surfaces import get_surface
+from ..render.frame import frame_at
+from ..render.view import TerrainView
+from .panels import FogPanel, HikersPanel, PlaybackPanel, SurfacePanel
+from .worker import SimulationThread
+
+FRAME_MS = 16  # the playback clock: up to 60 frames per second
+LEAD_SECONDS = 4.0  # the engine computes this much playback ahead of the screen
+MIN_LEAD = 400
+RADIUS_STEP = 1.15  # one +/- press or wheel notch scales the fog radius by this
+
+
+class MainWindow(QMainWindow):
+    """FogWalk's window. Every edit builds a new :class:`Scene` and applies it."""
+
+    frame_shown = Signal(int)  # the step now on screen (tests and status wait on it)
+
+    def __init__(self, scene: Scene | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("FogWalk")
+        self.resize(1360, 820)
+        self.scene = Scene()
+        self.simulation = SimulationThread(self)
+        self.simulation.worker.started.connect(self._on_worker_started)
+        self.simulation.worker.progressed.connect(self._on_worker_progressed)
+        self.simulation.worker.failed.connect(self._on_worker_failed)
+        self.run: Run | None = None
+        self.engine: Engine | None = None
+        self.position = 0.0  # the playback clock, in (fractional) steps
+        self.playing = True
+        self.shown_step = -1
+        self._frame_times: list[float] = []
+        self._last_tick = time.perf_counter()
+
+        self.view = TerrainView()
+        self.view.fog_wheel.connect(self._on_view_fog_wheel)
+        self.setCentralWidget(self.view)
+        self._build_panels()
+        self._build_actions()
+        self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.statusBar().addWidget(self.status, 1)
+        self.fps_label = QLabel()
+        self.statusBar().addPermanentWidget(self.fps_label)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.timeout.connect(self._on_timer_timeout)
+        self.apply(scene or Scene(), force=True)
+        self.timer.start()
+
+    # --- building -----------------------------------------------------------------
+    def _build_panels(self) -> None:
+        self.surface_panel = SurfacePanel()
+        self.hikers_panel = HikersPanel()
+        self.fog_panel = FogPanel()
+        self.playback_panel = PlaybackPanel()
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        for panel in (self.surface_panel, self.hikers_panel, self.fog_panel, self.playback_panel):
+            layout.addWidget(panel)
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(column)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(360)
+        dock = QDockWidget("Controls", self)
+        dock.setObjectName("controls")
+        dock.setWidget(scroll)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+
+        self.surface_panel.surface_changed.connect(self._on_surface_panel_surface_changed)
+        self.surface_panel.resolution_changed.connect(
+            lambda r: self.apply(replace(self.scene, resolution=r))
+        )
+        self.surface_panel.height_changed.connect(
+            lambda h: self.apply(replace(self.scene, height=h))
+        )
+        self.hikers_panel.enabled_changed.connect(
+            lambda i, on: self.apply(self.scene.with_hiker(i, enabled=on))
+        )
+        self.hikers_panel.color_changed.connect(
+            lambda i, c: self.apply(self.scene.with_hiker(i, color=c))
+        )
+        self.hikers_panel.lr_changed.connect(self._on_hikers_panel_lr_changed)
+        self.hikers_panel.remove_requested.connect(self._on_hikers_panel_remove_requested)
+        self.hikers_panel.add_requested.connect(self._on_hikers_panel_add_requested)
+        self.fog_panel.fog_changed.connect(lambda fog: self.apply(replace(self.scene, fog=fog)))
+        self.playback_panel.play_toggled.connect(self.toggle_play)
+        self.playback_panel.step_requested.connect(self.step_once)
+        self.playback_panel.reset_requested.connect(self.reset)
+        self.playback_panel.speed_changed.connect(
+            lambda v: self.apply(replace(self.scene, speed=v))
+        )
+
+    def _build_actions(self) -> None:
+        menus = {name: self.menuBar().addMenu(name) for name in ("&File", "&View", "&Playback")}
+        entries = [
+            ("&File", "&Quit", [QKeySequence.StandardKey.Quit], self.close),
+            ("&View", "&Fog on/off", ["F"], self.toggle_fog),
+            ("&View", "Fog radius &larger", ["+", "="], lambda: self.scale_fog_radius(1)),
+            ("&View", "Fog radius &smaller", ["-"], lambda: self.scale_fog_radius(-1)),
+            ("&View", "Reset &camera", ["Home"], self.view.reset_camera),
+            ("&Playback", "&Play/pause", ["Space"], self.toggle_play),
+            ("&Playback", "&Step", ["Right"], self.step_once),
+            ("&Playback", "&Reset", ["R"], self.reset),
+        ]
+        for menu, text, keys, slot in entries:
+            action = QAction(text, self)
+            action.setShortcuts([QKeySequence(k) if isinstance(k, str) else k for k in keys])
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            action.triggered.connect(slot)
+            menus[menu].addAction(action)
+            self.addAction(action)
+
+    # --- the controller --------------------------------------------------------------
+    def apply(self, scene: Scene, *, force: bool = False) -> None:
+        """Make ``scene`` current: redraw, re-terrain or rerun only what it changed."""
+        old, self.scene = self.scene, scene
+        if force or (old.surface, old.resolution, old.height) != (
+            scene.surface,
+            scene.resolution,
+            scene.height,
+        ):
+            self.setCursor(Qt.CursorShape.WaitCursor)
+            try:
+                self.view.set_terrain(get_surface(scene.surface), scene.resolution, scene.height)
+            finally:
+                self.unsetCursor()
+        if force or old.fog != scene.fog:
+            self.view.set_fog(scene.fog)
+        self.view.set_hiker_colors(self._walker_colors())
+        if force or (old.surface, old.walking, old.starts, old.steps) != (
+            scene.surface,
+            scene.walking,
+            scene.starts,
+            scene.steps,
+        ):
+            self._restart()
+        for panel in (self.surface_panel, self.hikers_panel, self.fog_panel, self.playback_panel):
+            panel.show_scene(scene)
+        self._draw(force=True)
+
+    def _walker_colors(self) -> list[str]:
+        walkers = max(1, len(self.scene.starts))
+        return [h.color for h in self.scene.walking for _ in range(walkers)]
+
+    def _restart(self) -> None:
+        """Start the engine again from step 0 for the current scene."""
+        self.run, self.engine = None, None
+        self.position, self.shown_step = 0.0, -1
+        walking = self.scene.walking
+        if not walking:
+            self.simulation.cancel()  # nothing to walk
+            return
+        surface = get_surface(self.scene.surface)
+        starts = self.scene.starts or (surface.start,)
+        optimizers = [make_optimizer(h.spec) for h in walking]
+        self.simulation.submit(surface, optimizers, starts, self.scene.steps, self._horizon())
+
+    def _horizon(self) -> int:
+        """How far the engine may compute: a few seconds of playback past the screen."""
+        return int(self.position + max(MIN_LEAD, LEAD_SECONDS * self.scene.speed))
+
+    # --- worker signals -----------------------------------------------------------------
+    def _on_worker_started(self, generation: int, engine: Engine) -> None:
+        if generation == self.simulation.generation:
+            self.engine = engine
+            self.run = engine.result()
+            self._draw(force=True)
+
+    def _on_worker_progressed(self, generation: int, computed: int) -> None:
+        if generation == self.simulation.generation and self.engine is not None:
+            self.run = self.engine.result()
+            self.playback_panel.show_position(self.shown_step, computed, self.scene.steps)
+
+    def _on_worker_failed(self, generation: int, message: str) -> None:
+        if generation == self.simulation.generation:
+            QMessageBox.warning(self, "FogWalk cannot run this scene", message)
+
+    # --- playback -----------------------------------------------------------------------
+    def _on_timer_timeout(self) -> None:
+        now = time.perf_counter()
+        elapsed, self._last_tick = now - self._last_tick, now
+        if self.playing and self.run is not None:
+            self.position += self.scene.speed * min(elapsed, 0.25)
+            if self.position >= self.scene.steps:
+                self.position = float(self.scene.steps)
+                self.set_playing(False)
+            self.position = min(self.position, float(self.run.computed))  # wait for the engine
+        self.simulation.set_horizon(self._horizon())
+        self._draw()
+
+    def _draw(self, force: bool = False) -> None:
+        run = self.run
+        if run is None:
+            if force:
+                self.view.show_frame(None)
+            return
+        step = min(math.floor(self.position), run.computed)
+        if step == self.shown_step and not force:
+            return
+        frame = frame_at(run, step)
+        self.view.show_frame(frame)
+        self.shown_step = step
+        self._count_frame()
+        self._show_status(run, step)
+        self.playback_panel.show_position(step, run.computed, self.scene.steps)
+        self.frame_shown.emit(step)
+
+    def _count_frame(self) -> None:
+        now = time.perf_counter()
+        self._frame_times = [t for t in self._frame_times if now - t < 1.0] + [now]
+        self.fps_label.setText(f"{len(self._frame_times)} fps")
+
+    def _show_status(self, run: Run, step: int) -> None:
+        walkers = run.xy.shape[2]
+        statuses = run.status_at(step)
+        parts = [f"step <b>{step}</b>"]
+        for k, hiker in enumerate(self.scene.walking[: len(run.optimizers)]):
+            loss = run.loss[step, k, 0]
+            mark = {Status.CONVERGED: " ✓", Status.DIVERGED: " ✗"}.get(statuses[k, 0], "")
+            more = f" (+{walkers - 1})" if walkers > 1 else ""
+            name = make_optimizer(hiker.spec).name
+            parts.append(
+                f"<span style='color:{hiker.color}'>●</span> {name} {loss:.5g}{mark}{more}"
+            )
+        evals = int(np.minimum(step, np.where(run.status_step >= 0, run.status_step, step)).max())
+        parts.append(f"{evals + 1} slope measurements")
+        self.status.setText(" &nbsp;·&nbsp; ".join(parts))
+
+    def set_playing(self, playing: bool) -> None:
+        self.playing = playing
+        self.playback_panel.show_playing(playing)
+
+    def toggle_play(self) -> None:
+        if not self.playing and self.run is not None and self.position >= self.scene.steps:
+            self.position = 0.0  # play again from the start
+        self.set_playing(not self.playing)
+
+    def step_once(self) -> None:
+        self.set_playing(False)
+        if self.run is not None:
+            self.position = float(min(math.floor(self.position) + 1, self.run.computed))
+        self._draw()
+
+    def reset(self) -> None:
+        self.position = 0.0
+        self._draw(force=True)
+
+    # --- fog ----------------------------------------------------------------------------
+    def toggle_fog(self) -> None:
+        self.apply(
+            replace(self.scene, fog=replace(self.scene.fog, enabled=not self.scene.fog.enabled))
+        )
+
+    def scale_fog_radius(self, notches: float) -> None:
+        radius = float(np.clip(self.scene.fog.radius * RADIUS_STEP**notches, 0.02, 1.0))
+        self.apply(replace(self.scene, fog=replace(self.scene.fog, radius=radius)))
+
+    def _on_view_fog_wheel(self, notches: float) -> None:
+        self.scale_fog_radius(notches)
+
+    # --- hikers ---------------------------------------------------------------------------
+    def _on_surface_panel_surface_changed(self, name: str) -> None:
+        self.apply(replace(self.scene, surface=name, starts=()))
+        self.set_playing(True)
+
+    def _on_hikers_panel_lr_changed(self, index: int, lr: float) -> None:
+        spec = make_optimizer(self.scene.hikers[index].spec).with_params(lr=lr).spec
+        self.apply(self.scene.with_hiker(index, spec=spec))
+
+    def _on_hikers_panel_remove_requested(self, index: int) -> None:
+        hikers = self.scene.hikers[:index] + self.scene.hikers[index + 1 :]
+        self.apply(replace(self.scene, hikers=hikers))
+
+    def _on_hikers_panel_add_requested(self, name: str) -> None:
+        hiker = Hiker(make_optimizer(name).spec, self.scene.next_color())
+        self.apply(replace(self.scene, hikers=(*self.scene.hikers, hiker)))
+
+    # --- closing ----------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:
+        self.timer.stop()
+        self.simulation.stop()
+        super().closeEvent(event)

@@ -1,0 +1,234 @@
+"""The side panels: surface, hikers, fog and playback. They emit edits and hold no state."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.optimizers import get_definition, make_optimizer, optimizer_names
+from ..core.scene import HEIGHT_MODES, RESOLUTIONS, Fog, Hiker, Scene
+from ..core.surfaces import get_surface, surface_names
+from .widgets import ColorButton, FloatSlider
+
+
+def _blocked(widget, setter, value) -> None:
+    """Set a widget's value without emitting: panels show the scene, they do not edit it."""
+    old = widget.blockSignals(True)
+    setter(value)
+    widget.blockSignals(old)
+
+
+class SurfacePanel(QGroupBox):
+    """Which surface, at what level of detail, with which height scale."""
+
+    surface_changed = Signal(str)
+    resolution_changed = Signal(int)
+    height_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Surface", parent)
+        self.surface = QComboBox()
+        for name in surface_names():
+            self.surface.addItem(get_surface(name).label, name)
+        self.resolution = QComboBox()
+        for value in RESOLUTIONS:
+            self.resolution.addItem(f"{value}²", value)
+        self.height = QComboBox()
+        for mode in HEIGHT_MODES:
+            self.height.addItem(mode, mode)
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet("color: palette(mid);")
+        form = QFormLayout(self)
+        form.addRow(self.surface)
+        form.addRow("Detail", self.resolution)
+        form.addRow("Height", self.height)
+        form.addRow(self.description)
+        self.surface.currentIndexChanged.connect(
+            lambda i: self.surface_changed.emit(self.surface.itemData(i))
+        )
+        self.resolution.currentIndexChanged.connect(
+            lambda i: self.resolution_changed.emit(self.resolution.itemData(i))
+        )
+        self.height.currentIndexChanged.connect(
+            lambda i: self.height_changed.emit(self.height.itemData(i))
+        )
+
+    def show_scene(self, scene: Scene) -> None:
+        _blocked(self.surface, self.surface.setCurrentIndex, self.surface.findData(scene.surface))
+        _blocked(
+            self.resolution,
+            self.resolution.setCurrentIndex,
+            self.resolution.findData(scene.resolution),
+        )
+        _blocked(self.height, self.height.setCurrentIndex, self.height.findData(scene.height))
+        self.description.setText(get_surface(scene.surface).description)
+
+
+class HikerRow(QWidget):
+    """One hiker: walks or not, colour, name and learning rate, remove."""
+
+    def __init__(self, panel: HikersPanel, index: int, hiker: Hiker) -> None:
+        super().__init__(panel)
+        optimizer = make_optimizer(hiker.spec)
+        lr = optimizer.definition.param("lr")
+        self.enabled = QCheckBox()
+        self.enabled.setChecked(hiker.enabled)
+        self.enabled.setToolTip("Walk (or rest) this hiker")
+        self.color = ColorButton(hiker.color)
+        self.name = QLabel(optimizer.name)
+        self.name.setToolTip(f"{hiker.spec}\n{optimizer.definition.summary}")
+        self.name.setMinimumWidth(72)
+        low, high = lr.ui_range or (1e-5, 10.0)
+        self.lr = FloatSlider(low, high, optimizer.hyper["lr"], log=True)
+        self.lr.setToolTip("Learning rate")
+        remove = QToolButton()
+        remove.setText("✕")
+        remove.setToolTip("Remove this hiker")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.enabled, self.color, self.name):
+            layout.addWidget(widget)
+        layout.addWidget(self.lr, 1)
+        layout.addWidget(remove)
+        self.enabled.toggled.connect(lambda on: panel.enabled_changed.emit(index, on))
+        self.color.color_changed.connect(lambda c: panel.color_changed.emit(index, c))
+        self.lr.value_changed.connect(lambda v: panel.lr_changed.emit(index, v))
+        remove.clicked.connect(lambda: panel.remove_requested.emit(index))
+
+
+class HikersPanel(QGroupBox):
+    """The optimizers walking: add, remove, enable, colour and learning rate."""
+
+    enabled_changed = Signal(int, bool)
+    color_changed = Signal(int, str)
+    lr_changed = Signal(int, float)
+    remove_requested = Signal(int)
+    add_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Hikers", parent)
+        self.rows_box = QVBoxLayout()
+        self.rows_box.setSpacing(4)
+        add = QPushButton("Add hiker…")
+        menu = QMenu(add)
+        for name in optimizer_names():
+            action = menu.addAction(f"{name} — {get_definition(name).summary}")
+            action.triggered.connect(lambda _=False, n=name: self.add_requested.emit(n))
+        add.setMenu(menu)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.rows_box)
+        layout.addWidget(add)
+        self.rows: list[HikerRow] = []
+
+    def show_scene(self, scene: Scene) -> None:
+        if [row.property("hiker") for row in self.rows] == list(scene.hikers):
+            return  # unchanged: keep the widgets (and a slider being dragged)
+        for row in self.rows:
+            row.setParent(None)
+            row.deleteLater()
+        self.rows = []
+        for index, hiker in enumerate(scene.hikers):
+            row = HikerRow(self, index, hiker)
+            row.setProperty("hiker", hiker)
+            self.rows_box.addWidget(row)
+            self.rows.append(row)
+
+
+class FogPanel(QGroupBox):
+    """Fog on or off, its radius, edge, density and the measured ground's memory."""
+
+    fog_changed = Signal(object)  # a Fog
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Fog", parent)
+        self._fog = Fog()
+        self.enabled = QCheckBox("Fog  (F)")
+        self.radius = FloatSlider(0.02, 1.0, self._fog.radius, log=True, fmt="{:.2f}")
+        self.radius.setToolTip(
+            "Clear ground around each hiker, as a share of the map (+/-, "
+            "or Shift + mouse wheel on the terrain)"
+        )
+        self.softness = FloatSlider(0.0, 2.0, self._fog.softness, fmt="{:.2f}")
+        self.density = FloatSlider(0.0, 1.0, self._fog.density, fmt="{:.2f}")
+        self.density.setToolTip("1: only the ground near the hiker is seen; lower: a haze")
+        self.memory = QCheckBox("Remember measured ground")
+        form = QFormLayout(self)
+        form.addRow(self.enabled)
+        form.addRow("Radius", self.radius)
+        form.addRow("Edge", self.softness)
+        form.addRow("Density", self.density)
+        form.addRow(self.memory)
+        self.enabled.toggled.connect(lambda on: self._emit(enabled=on))
+        self.radius.value_changed.connect(lambda v: self._emit(radius=v))
+        self.softness.value_changed.connect(lambda v: self._emit(softness=v))
+        self.density.value_changed.connect(lambda v: self._emit(density=v))
+        self.memory.toggled.connect(lambda on: self._emit(memory=on))
+
+    def _emit(self, **change) -> None:
+        self.fog_changed.emit(replace(self._fog, **change))
+
+    def show_scene(self, scene: Scene) -> None:
+        fog = self._fog = scene.fog
+        _blocked(self.enabled, self.enabled.setChecked, fog.enabled)
+        _blocked(self.memory, self.memory.setChecked, fog.memory)
+        self.radius.setValue(fog.radius)
+        self.softness.setValue(fog.softness)
+        self.density.setValue(fog.density)
+
+
+class PlaybackPanel(QGroupBox):
+    """Play/pause, single step, reset and speed."""
+
+    play_toggled = Signal()
+    step_requested = Signal()
+    reset_requested = Signal()
+    speed_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Playback", parent)
+        self.play = QPushButton("Pause")
+        self.play.setToolTip("Play or pause (Space)")
+        step = QPushButton("Step ›")
+        step.setToolTip("One step forward (Right)")
+        reset = QPushButton("Reset")
+        reset.setToolTip("Back to the start (R)")
+        self.speed = FloatSlider(0.5, 2000.0, 30.0, log=True, fmt="{:.3g}/s")
+        self.speed.setToolTip("Steps per second")
+        self.position = QLabel("step 0")
+        self.position.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        buttons = QHBoxLayout()
+        for button in (self.play, step, reset):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep Space for the shortcut
+            buttons.addWidget(button)
+        form = QFormLayout(self)
+        form.addRow(buttons)
+        form.addRow("Speed", self.speed)
+        form.addRow(self.position)
+        self.play.clicked.connect(self.play_toggled)
+        step.clicked.connect(self.step_requested)
+        reset.clicked.connect(self.reset_requested)
+        self.speed.value_changed.connect(self.speed_changed)
+
+    def show_scene(self, scene: Scene) -> None:
+        self.speed.setValue(scene.speed)
+
+    def show_playing(self, playing: bool) -> None:
+        self.play.setText("Pause" if playing else "Play")
+
+    def show_position(self, step: int, computed: int, total: int) -> None:
+        self.position.setText(f"step {step} / {total}  (computed {computed})")

@@ -1,0 +1,97 @@
+"""Small reusable widgets: a slider over a (log) float range and a colour swatch button."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QColorDialog, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+
+TICKS = 1000
+
+
+class FloatSlider(QWidget):
+    """A horizontal slider over ``[low, high]`` (log-spaced if ``log``) with a value label."""
+
+    value_changed = Signal(float)
+
+    def __init__(
+        self,
+        low: float,
+        high: float,
+        value: float,
+        *,
+        log: bool = False,
+        fmt: str = "{:.3g}",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.low, self.high, self.log, self.fmt = low, high, log, fmt
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, TICKS)
+        self.label = QLabel()
+        self.label.setMinimumWidth(52)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.label)
+        self._value = value
+        self.setValue(value)
+        self.slider.valueChanged.connect(self._on_slider_value_changed)
+
+    def _to_tick(self, value: float) -> int:
+        value = min(max(value, self.low), self.high)
+        if self.log:
+            share = math.log(value / self.low) / math.log(self.high / self.low)
+        else:
+            share = (value - self.low) / (self.high - self.low)
+        return round(share * TICKS)
+
+    def _to_value(self, tick: int) -> float:
+        share = tick / TICKS
+        if self.log:
+            return self.low * (self.high / self.low) ** share
+        return self.low + share * (self.high - self.low)
+
+    def value(self) -> float:
+        return self._value
+
+    def setValue(self, value: float) -> None:
+        """Show ``value`` without emitting (values between ticks are kept exactly)."""
+        self._value = value
+        blocked = self.slider.blockSignals(True)
+        self.slider.setValue(self._to_tick(value))
+        self.slider.blockSignals(blocked)
+        self.label.setText(self.fmt.format(value))
+
+    def _on_slider_value_changed(self, tick: int) -> None:
+        self._value = float(f"{self._to_value(tick):.4g}")  # round numbers read better
+        self.label.setText(self.fmt.format(self._value))
+        self.value_changed.emit(self._value)
+
+
+class ColorButton(QToolButton):
+    """A swatch that opens a colour dialog and emits the chosen '#rrggbb'."""
+
+    color_changed = Signal(str)
+
+    def __init__(self, color: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFixedSize(22, 22)
+        self.setToolTip("Change this hiker's colour")
+        self.setColor(color)
+        self.clicked.connect(self._on_clicked)
+
+    def setColor(self, color: str) -> None:
+        self._color = color
+        self.setStyleSheet(
+            f"QToolButton {{ background: {color}; border: 1px solid #444; border-radius: 4px; }}"
+        )
+
+    def _on_clicked(self) -> None:
+        chosen = QColorDialog.getColor(QColor(self._color), self, "Hiker colour")
+        if chosen.isValid():
+            self.setColor(chosen.name())
+            self.color_changed.emit(chosen.name())

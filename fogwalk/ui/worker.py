@@ -1,0 +1,121 @@
+"""The simulation worker: runs the engine on a QThread, a bounded distance ahead of playback.
+
+The engine and the window share one interpreter lock. A worker that computed
+flat out would take it back at every OpenGL call the window makes (PyOpenGL
+releases it around each one) and starve the window, so the worker computes
+in chunks of a few milliseconds, pauses briefly between them, and waits
+(holding nothing) once it is ``lead`` steps ahead of what is on screen.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from ..core.engine import Engine
+from ..core.errors import FogwalkError
+
+CHUNK_SECONDS = 0.008  # compute this long, then let the window run
+PAUSE_SECONDS = 0.002
+
+
+@dataclass(frozen=True)
+class Job:
+    """One simulation request; a newer generation supersedes every older one."""
+
+    generation: int
+    surface: object
+    optimizers: tuple
+    starts: tuple
+    steps: int
+
+
+class SimulationWorker(QObject):
+    """Lives on the worker thread; computes up to the horizon the window asks for."""
+
+    started = Signal(int, object)  # generation, Engine (its arrays fill as steps complete)
+    progressed = Signal(int, int)  # generation, steps computed so far
+    failed = Signal(int, str)  # generation, a message for the user
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._wake = threading.Condition()
+        self.latest = 0  # the generation that should run (-1: none)
+        self.horizon = 0  # compute at least up to this step
+
+    def request(self, *, generation: int | None = None, horizon: int | None = None) -> None:
+        """Called from the window's thread: supersede the job and/or move the horizon."""
+        with self._wake:
+            if generation is not None:
+                self.latest = generation
+            if horizon is not None:
+                self.horizon = horizon
+            self._wake.notify_all()
+
+    def _wait_for_horizon(self, job: Job, engine: Engine) -> bool:
+        """Block (without the interpreter lock) until there is work; False if superseded."""
+        with self._wake:
+            while job.generation == self.latest and engine.computed >= self.horizon:
+                self._wake.wait()
+            return job.generation == self.latest
+
+    @Slot(object)
+    def run_job(self, job: Job) -> None:
+        if job.generation != self.latest:
+            return  # already superseded while queued
+        try:
+            engine = Engine(job.surface, job.optimizers, job.starts, job.steps)
+        except FogwalkError as error:
+            self.failed.emit(job.generation, str(error))
+            return
+        self.started.emit(job.generation, engine)
+        chunk = 4
+        while not engine.done and self._wait_for_horizon(job, engine):
+            begin = time.perf_counter()
+            computed = engine.advance(min(chunk, max(1, self.horizon - engine.computed)))
+            elapsed = time.perf_counter() - begin
+            self.progressed.emit(job.generation, computed)
+            chunk = max(1, min(4096, int(chunk * CHUNK_SECONDS / max(elapsed, 1e-5))))
+            time.sleep(PAUSE_SECONDS)
+
+
+class SimulationThread(QObject):
+    """Owns the worker and its thread; :meth:`submit` supersedes any running job."""
+
+    submit_job = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = SimulationWorker()
+        self.thread = QThread()
+        self.thread.setObjectName("fogwalk-engine")
+        self.worker.moveToThread(self.thread)
+        self.submit_job.connect(self.worker.run_job)
+        self.thread.start()
+        self.generation = 0
+
+    def submit(self, surface, optimizers, starts, steps: int, horizon: int) -> int:
+        """Queue a new run; the running one stops at its next chunk. Returns its generation."""
+        self.generation += 1
+        self.worker.request(generation=self.generation, horizon=horizon)
+        self.submit_job.emit(Job(self.generation, surface, tuple(optimizers), starts, steps))
+        return self.generation
+
+    def set_horizon(self, step: int) -> None:
+        """Let the worker compute up to ``step`` (it never goes back)."""
+        if step > self.worker.horizon:
+            self.worker.request(horizon=step)
+
+    def cancel(self) -> None:
+        """Stop the current job at its next chunk."""
+        self.worker.request(generation=-1)
+
+    def stop(self) -> None:
+        """Stop the current job and the thread, and wait for it: safe to call twice."""
+        self.cancel()
+        if self.thread.isRunning():
+            self.thread.quit()
+            self.thread.wait()

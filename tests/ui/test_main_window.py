@@ -1,0 +1,156 @@
+"""The real window on Xvfb: default scene, the worker thread, edits, keys, closing."""
+
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from fogwalk.core.scene import Scene
+from fogwalk.ui.app import display_problem
+from fogwalk.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+def test_opens_on_the_default_scene_and_plays(window, qtbot):
+    assert window.windowTitle() == "FogWalk"
+    assert window.scene.surface == "fog_mountain"
+    assert [h.spec.split(":")[0] for h in window.scene.walking] == [
+        "sgd",
+        "momentum",
+        "rmsprop",
+        "adam",
+    ]
+    assert window.scene.fog.enabled and window.playing
+    with qtbot.waitSignal(window.frame_shown, timeout=10_000, check_params_cb=lambda s: s >= 5):
+        pass
+    assert "sgd" in window.status.text() and "slope measurements" in window.status.text()
+
+
+def test_worker_computes_while_the_window_stays_responsive(window, qtbot):
+    ticks, progress = [], []
+    window.timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    window.simulation.worker.progressed.connect(lambda g, c: progress.append(c))
+    starts = tuple((x, y) for x in np.linspace(-3, 3, 8) for y in np.linspace(-3, 3, 8))
+    window.apply(replace(window.scene, steps=5_000, starts=starts, speed=2000.0))
+    qtbot.waitUntil(lambda: window.run is not None and window.shown_step == 5_000, timeout=60_000)
+    assert len(progress) > 20  # delivered in many chunks, not at the end
+    assert progress == sorted(progress)
+    # The window kept drawing meanwhile: a starved event loop stalls for many seconds.
+    assert len(ticks) > 20 and np.diff(ticks).max() < 1.5
+
+
+def test_editing_a_learning_rate_restarts_the_run(window, qtbot):
+    qtbot.waitUntil(lambda: window.run is not None and window.run.computed >= 50, timeout=10_000)
+    before = window.run.xy[:50, 0].copy()
+    generation = window.simulation.generation
+    window.hikers_panel.lr_changed.emit(0, 0.07)
+    assert window.scene.hikers[0].spec == "sgd:lr=0.07"
+    assert window.simulation.generation == generation + 1 and window.position == 0.0
+    qtbot.waitUntil(lambda: window.run is not None and window.run.computed >= 50, timeout=10_000)
+    assert not np.allclose(window.run.xy[1:50, 0], before[1:])
+
+
+def test_adding_and_removing_hikers(window, qtbot):
+    window.hikers_panel.add_requested.emit("lion")
+    assert window.scene.hikers[-1].spec == "lion"
+    assert len(window.hikers_panel.rows) == 5
+    qtbot.waitUntil(
+        lambda: window.run is not None and len(window.run.optimizers) == 5, timeout=10_000
+    )
+    window.hikers_panel.remove_requested.emit(0)
+    assert [h.spec.split(":")[0] for h in window.scene.hikers] == [
+        "momentum",
+        "rmsprop",
+        "adam",
+        "lion",
+    ]
+
+
+def test_keyboard_shortcuts(window, qtbot):
+    qtbot.waitUntil(lambda: window.run is not None and window.run.computed > 20, timeout=10_000)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)  # shortcuts go to the active window
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert not window.playing
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    assert window.shown_step == 0
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert window.shown_step == 2
+    radius = window.scene.fog.radius
+    qtbot.keyClick(window, Qt.Key.Key_Plus)
+    assert window.scene.fog.radius > radius
+    qtbot.keyClick(window, Qt.Key.Key_Minus)
+    qtbot.keyClick(window, Qt.Key.Key_Minus)
+    assert window.scene.fog.radius < radius
+    qtbot.keyClick(window, Qt.Key.Key_F)
+    assert not window.scene.fog.enabled and not window.fog_panel.enabled.isChecked()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.playing
+
+
+def test_changing_surface_reterrains_and_reruns(window, qtbot):
+    window.surface_panel.surface_changed.emit("himmelblau")
+    assert window.view.surface.name == "himmelblau"
+    qtbot.waitUntil(
+        lambda: window.run is not None and window.run.surface.name == "himmelblau", timeout=10_000
+    )
+    np.testing.assert_array_equal(window.run.xy[0, 0, 0], window.view.surface.start)
+
+
+def test_closing_stops_the_worker_thread(qtbot):
+    win = MainWindow(Scene(steps=200_000))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.run is not None and win.run.computed > 0, timeout=10_000)
+    thread = win.simulation.thread
+    assert thread.isRunning()
+    win.close()
+    assert not thread.isRunning()
+    assert win.engine.computed < 200_000  # it stopped mid-run, not at the end
+
+
+def test_no_display_is_a_clear_message(monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    message = display_problem()
+    assert message and "xvfb-run" in message and "DISPLAY" in message
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert "no OpenGL windows" in display_problem()
+
+
+def test_fogwalk_without_a_display_exits_with_the_message():
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+    result = subprocess.run(
+        [sys.executable, "-m", "fogwalk"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 1
+    assert "needs a display" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_animating_does_not_leak_references_to_none(window, qtbot):
+    # PySide6 6.12.0 drops a reference to None in every void call (QWidget.update, ...),
+    # which aborts Python 3.11 after seconds of animation; the pin in pyproject.toml avoids it.
+    qtbot.waitUntil(lambda: window.run is not None and window.run.computed > 300, timeout=10_000)
+    window.simulation.cancel()
+    before = sys.getrefcount(None)
+    for step in range(300):
+        window.position = float(step)
+        window._draw()
+        window.view.repaint()
+    # The bug lost about 20 references a frame; other objects come and go by a few hundred.
+    assert sys.getrefcount(None) - before > -1000
