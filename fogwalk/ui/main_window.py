@@ -209,10 +209,9 @@ class MainWindow(QMainWindow):
         elapsed, self._last_tick = now - self._last_tick, now
         if self.playing and self.run is not None:
             self.position += self.scene.speed * min(elapsed, 0.25)
-            if self.position >= self.scene.steps:
-                self.position = float(self.scene.steps)
-                self.set_playing(False)
             self.position = min(self.position, float(self.run.computed))  # wait for the engine
+            if self.position >= self.scene.steps:
+                self.set_playing(False)  # the end: only once the engine got there too
         self.simulation.set_horizon(self._horizon())
         self._draw()
 

@@ -154,3 +154,9 @@ def test_animating_does_not_leak_references_to_none(window, qtbot):
         window.view.repaint()
     # The bug lost about 20 references a frame; other objects come and go by a few hundred.
     assert sys.getrefcount(None) - before > -1000
+
+
+def test_playback_waits_for_the_engine_and_stops_only_at_the_end(window, qtbot):
+    window.apply(replace(window.scene, steps=300, speed=2000.0))
+    qtbot.waitUntil(lambda: not window.playing, timeout=30_000)
+    assert window.shown_step == 300 and window.run.computed == 300
