@@ -85,11 +85,153 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trace.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
 
+    _add_export_parser(commands)
+
     listing = commands.add_parser("surfaces", help="list the built-in surfaces")
     listing.add_argument("-v", "--verbose", action="store_true", help="descriptions too")
     optimizers = commands.add_parser("optimizers", help="list optimizers and hyper-parameters")
     optimizers.add_argument("names", nargs="*", metavar="NAME", help="only these optimizers")
     return parser
+
+
+def _add_export_parser(commands) -> None:
+    from .core.export import CAMERAS, LAYOUTS
+
+    export = commands.add_parser(
+        "export",
+        help="render an animation to MP4, WebM, GIF or a folder of PNGs (no display needed)",
+        description="Render the hikers' walk to a video. The format follows OUT's extension: "
+        ".mp4 (H.264), .webm (VP9), .gif, or a folder name for numbered PNG frames.",
+    )
+    export.add_argument("source", metavar="SOURCE", help="a built-in surface name")
+    export.add_argument("-o", "--output", required=True, metavar="OUT", help="the video file")
+    export.add_argument(
+        "-O",
+        "--optimizer",
+        dest="optimizers",
+        action="append",
+        metavar="SPEC",
+        help="hiker spec, repeatable (default: the default scene's four hikers)",
+    )
+    export.add_argument(
+        "-s",
+        "--start",
+        dest="starts",
+        action="append",
+        type=_point,
+        metavar="X,Y",
+        help="a start point (repeatable)",
+    )
+    export.add_argument("-n", "--steps", type=_steps, default=300, help="updates (default 300)")
+    export.add_argument(
+        "--frames",
+        type=_positive,
+        help="exactly this many frames, spread evenly over the steps (default: one frame per step)",
+    )
+    export.add_argument("--steps-per-frame", type=_positive, default=1, metavar="N")
+    export.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30)")
+    export.add_argument("--size", default="1280x720", help="WxH, 720p or 1080p (default 1280x720)")
+    export.add_argument("--layout", choices=LAYOUTS, default="overlay")
+    export.add_argument(
+        "--camera",
+        choices=CAMERAS,
+        default="still",
+        help="still (as it is), orbit (slowly around), follow (the first hiker)",
+    )
+    export.add_argument(
+        "--title",
+        default=None,
+        help="title burned into the frames (default: the surface's name; '' for none)",
+    )
+    export.add_argument("--no-fog", action="store_true", help="show the whole terrain")
+    export.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    export.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _positive(text: str) -> int:
+    value = _steps(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {value}")
+    return value
+
+
+def _export(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .core.defaults import HIKER_COLORS
+    from .core.export import VideoSettings, parse_size
+    from .core.scene import Hiker, Scene
+    from .core.surfaces import get_surface
+    from .core.video import check_size, check_target
+
+    surface = get_surface(args.source)
+    width, height = parse_size(args.size)
+    check_size(args.output, width, height)
+    check_target(args.output, args.overwrite)
+    scene = Scene(surface=surface.name, steps=max(args.steps, 1), starts=tuple(args.starts or ()))
+    if args.optimizers:
+        hikers = tuple(
+            Hiker(spec, HIKER_COLORS[i % len(HIKER_COLORS)])
+            for i, spec in enumerate(args.optimizers)
+        )
+        scene = replace(scene, hikers=hikers)
+    if args.no_fog:
+        scene = replace(scene, fog=replace(scene.fog, enabled=False))
+    settings = VideoSettings(
+        width=width,
+        height=height,
+        fps=args.fps,
+        frames=args.frames,
+        steps_per_frame=args.steps_per_frame,
+        camera=args.camera,
+        layout=args.layout,
+        title=surface.label if args.title is None else args.title,
+    )
+    return _render_video(scene, settings, args)
+
+
+def _render_video(scene, settings, args: argparse.Namespace) -> int:
+    import time
+
+    from .ui.headless import virtual_display
+
+    with virtual_display():
+        from .render.exporter import export_video
+        from .ui.app import create_application, opengl_problem
+
+        app = create_application()
+        try:
+            problem = opengl_problem()
+            if problem:
+                raise FogwalkError(problem)
+            started = time.monotonic()
+            progress = None if args.quiet else _progress_bar(started)
+            frames = export_video(
+                scene, settings, args.output, overwrite=args.overwrite, progress=progress
+            )
+        finally:
+            app.shutdown()  # before the virtual display goes away under it
+    if not args.quiet:
+        print(
+            f"\nwrote {args.output}: {frames} frames, {settings.width}x{settings.height} at "
+            f"{settings.fps:g} fps in {time.monotonic() - started:.1f} s",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _progress_bar(started: float):
+    import time
+
+    def show(done: int, total: int) -> None:
+        elapsed = time.monotonic() - started
+        left = elapsed / done * (total - done)
+        filled = round(30 * done / total)
+        line = f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} frames, {left:4.0f} s left"
+        if sys.stderr.isatty() or done in (1, total) or done % max(1, total // 10) == 0:
+            print(line, end="" if sys.stderr.isatty() else "\n", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _trace(args: argparse.Namespace) -> int:
@@ -187,7 +329,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fogwalk`` command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(_attach_negative_points(sys.argv[1:] if argv is None else argv))
-    handlers = {"trace": _trace, "surfaces": _surfaces, "optimizers": _optimizers}
+    handlers = {
+        "trace": _trace,
+        "export": _export,
+        "surfaces": _surfaces,
+        "optimizers": _optimizers,
+    }
     try:
         return handlers.get(args.command, _open_app)(args)
     except FogwalkError as error:
@@ -196,3 +343,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `fogwalk trace ... | head` closed the pipe: not an error
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:
+        print("\nfogwalk: cancelled; nothing was written", file=sys.stderr)
+        return 130

@@ -62,6 +62,7 @@ class TerrainView(gl.GLViewWidget):
         self.mesh: TerrainMesh | None = None
         self.frame: HikerFrame | None = None
         self._colors = np.zeros((0, 4), dtype=np.float32)
+        self.marker_scale = 1.0  # exports scale markers with the frame height
         self._terrain: gl.GLMeshItem | None = None
         self._trails = gl.GLLinePlotItem(mode="lines", width=2.5, antialias=True)
         self._trails.setGLOptions("translucent")
@@ -85,6 +86,24 @@ class TerrainView(gl.GLViewWidget):
             distance=WORLD_SIZE * 1.45,
             elevation=34,
             azimuth=-62,
+        )
+
+    def camera_state(self) -> dict:
+        """The camera as plain numbers: centre (x, y, z), distance, elevation, azimuth."""
+        center = self.opts["center"]
+        return {
+            "center": (center.x(), center.y(), center.z()),
+            "distance": float(self.opts["distance"]),
+            "elevation": float(self.opts["elevation"]),
+            "azimuth": float(self.opts["azimuth"]),
+        }
+
+    def set_camera_state(self, state: dict) -> None:
+        self.setCameraPosition(
+            pos=QtGui.QVector3D(*state["center"]),
+            distance=state["distance"],
+            elevation=state["elevation"],
+            azimuth=state["azimuth"],
         )
 
     def set_terrain(self, surface: Surface, resolution: int = 256, height: str = "auto") -> None:
@@ -163,9 +182,9 @@ class TerrainView(gl.GLViewWidget):
         ring = np.tile(rgba("#1a1a1a", 0.85), (len(points), 1))
         ring[converged] = rgba("#ffffff")
         ring[diverged] = rgba("#d7263d")
-        sizes = np.where(converged | diverged, MARKER_PX + 9, MARKER_PX + 4)
+        sizes = np.where(converged | diverged, MARKER_PX + 9, MARKER_PX + 4) * self.marker_scale
         self._rings.setData(pos=points, color=ring, size=sizes)
-        self._markers.setData(pos=points, color=fill, size=MARKER_PX)
+        self._markers.setData(pos=points, color=fill, size=MARKER_PX * self.marker_scale)
         self._rings.setVisible(True)
         self._markers.setVisible(True)
 

@@ -25,6 +25,7 @@ from ..core.scene import Hiker, Scene
 from ..core.surfaces import get_surface
 from ..render.frame import frame_at
 from ..render.view import TerrainView
+from .export_dialog import run_export
 from .panels import FogPanel, HikersPanel, PlaybackPanel, SurfacePanel
 from .worker import SimulationThread
 
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.playing = True
         self.shown_step = -1
         self._frame_times: list[float] = []
+        self.export_job = None
         self._last_tick = time.perf_counter()
 
         self.view = TerrainView()
@@ -121,6 +123,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         menus = {name: self.menuBar().addMenu(name) for name in ("&File", "&View", "&Playback")}
         entries = [
+            ("&File", "&Export Video…", ["Ctrl+E"], self.export_video),
             ("&File", "&Quit", [QKeySequence.StandardKey.Quit], self.close),
             ("&View", "&Fog on/off", ["F"], self.toggle_fog),
             ("&View", "Fog radius &larger", ["+", "="], lambda: self.scale_fog_radius(1)),
@@ -301,6 +304,12 @@ class MainWindow(QMainWindow):
     def _on_hikers_panel_add_requested(self, name: str) -> None:
         hiker = Hiker(make_optimizer(name).spec, self.scene.next_color())
         self.apply(replace(self.scene, hikers=(*self.scene.hikers, hiker)))
+
+    # --- export ------------------------------------------------------------------------------
+    def export_video(self) -> None:
+        """File ▸ Export Video: the same view code renders every frame, offscreen."""
+        title = get_surface(self.scene.surface).label
+        self.export_job = run_export(self, self.scene, title, self.view.camera_state())
 
     # --- closing ----------------------------------------------------------------------------
     def closeEvent(self, event) -> None:

@@ -1,0 +1,103 @@
+"""Overlays burned into exported frames: title, legend with losses, step counter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+
+BOX = QColor(20, 24, 30, 170)
+TEXT = QColor(245, 247, 250)
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One hiker in the legend."""
+
+    label: str
+    color: str
+    loss: float | None = None
+    mark: str = ""  # "✓" converged, "✗" diverged
+
+
+def burn_overlays(
+    pixels: np.ndarray,
+    *,
+    title: str = "",
+    legend: Sequence[LegendEntry] = (),
+    counter: str = "",
+) -> np.ndarray:
+    """Draw the overlays onto an (h, w, 3) uint8 image in place and return it."""
+    height, width = pixels.shape[:2]
+    image = QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    unit = max(height / 40.0, 8.0)  # text scales with the frame
+    margin = unit
+    if title:
+        font = QFont()
+        font.setPixelSize(round(unit * 1.5))
+        font.setBold(True)
+        _label(painter, font, title, margin, margin, unit)
+    if counter:
+        font = QFont()
+        font.setPixelSize(round(unit))
+        box = _measure(painter, font, counter, unit)
+        _label(painter, font, counter, margin, height - margin - box.height(), unit)
+    if legend:
+        _legend(painter, legend, width, margin, unit)
+    painter.end()
+    return pixels
+
+
+def _measure(painter: QPainter, font: QFont, text: str, unit: float) -> QRectF:
+    painter.setFont(font)
+    rect = painter.fontMetrics().boundingRect(text)
+    return QRectF(0, 0, rect.width() + unit, rect.height() + unit * 0.6)
+
+
+def _label(painter: QPainter, font: QFont, text: str, x: float, y: float, unit: float) -> None:
+    box = _measure(painter, font, text, unit).translated(x, y)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(BOX)
+    painter.drawRoundedRect(box, unit * 0.4, unit * 0.4)
+    painter.setPen(TEXT)
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def _legend(painter, entries: Sequence[LegendEntry], width: int, margin: float, unit) -> None:
+    font = QFont()
+    font.setPixelSize(round(unit))
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    lines = [
+        f"{e.label}"
+        + (f"   {e.loss:.5g}" if e.loss is not None else "")
+        + (f" {e.mark}" if e.mark else "")
+        for e in entries
+    ]
+    row = metrics.height() * 1.25
+    text_width = max(metrics.horizontalAdvance(line) for line in lines)
+    box = QRectF(0, 0, text_width + unit * 2.6, row * len(lines) + unit * 0.6)
+    box.moveTopRight(QPointF(width - margin, margin))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(BOX)
+    painter.drawRoundedRect(box, unit * 0.4, unit * 0.4)
+    for i, (entry, line) in enumerate(zip(entries, lines, strict=True)):
+        top = box.top() + unit * 0.3 + i * row
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(entry.color))
+        radius = unit * 0.4
+        painter.drawEllipse(
+            QRectF(box.left() + unit * 0.6, top + row / 2 - radius, 2 * radius, 2 * radius)
+        )
+        painter.setPen(TEXT)
+        painter.drawText(
+            QRectF(box.left() + unit * 1.8, top, text_width + unit, row),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            line,
+        )

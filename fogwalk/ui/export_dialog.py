@@ -1,0 +1,241 @@
+"""File ▸ Export Video: the settings dialog and the export job that keeps the window alive."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from ..core.errors import FogwalkError
+from ..core.export import CAMERAS, LAYOUTS, SIZES, VideoSettings
+from ..core.scene import Scene
+from ..core.video import VideoWriter, output_kind
+from ..render.exporter import FrameRenderer, compute_run
+
+FILTERS = "MP4 video (*.mp4);;WebM video (*.webm);;Animated GIF (*.gif);;PNG frames (folder) (*)"
+
+
+class ExportDialog(QDialog):
+    """Choose the file, size, frame rate, steps, camera and overlays of a video."""
+
+    def __init__(self, scene: Scene, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export Video")
+        self.scene = scene
+        self.path = QLineEdit(str(Path.cwd() / "fogwalk.mp4"))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._on_browse_clicked)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path, 1)
+        path_row.addWidget(browse)
+        self.size = QComboBox()
+        for name, (w, h) in SIZES.items():
+            self.size.addItem(f"{name} ({w}×{h})", (w, h))
+        self.size.addItem("custom", None)
+        self.width_box, self.height_box = QSpinBox(), QSpinBox()
+        for box, value in ((self.width_box, 1280), (self.height_box, 720)):
+            box.setRange(16, 7680)
+            box.setSingleStep(2)
+            box.setValue(value)
+            box.setEnabled(False)
+        self.size.currentIndexChanged.connect(self._on_size_current_index_changed)
+        size_row = QHBoxLayout()
+        for widget in (self.size, self.width_box, self.height_box):
+            size_row.addWidget(widget)
+        self.fps = QDoubleSpinBox()
+        self.fps.setRange(1, 120)
+        self.fps.setValue(30)
+        self.first, self.last, self.per_frame = QSpinBox(), QSpinBox(), QSpinBox()
+        for box in (self.first, self.last):
+            box.setRange(0, scene.steps)
+        self.last.setValue(min(scene.steps, 600))
+        self.per_frame.setRange(1, 1000)
+        self.camera = QComboBox()
+        for name, text in zip(
+            CAMERAS, ("as it is", "slow orbit", "follow the first hiker"), strict=True
+        ):
+            self.camera.addItem(text, name)
+        self.layout_box = QComboBox()
+        for name in LAYOUTS:
+            self.layout_box.addItem(name, name)
+        self.title = QLineEdit(title)
+        self.legend = QCheckBox("Legend of hikers")
+        self.counter = QCheckBox("Step counter")
+        self.losses = QCheckBox("Each hiker's loss")
+        for box in (self.legend, self.counter, self.losses):
+            box.setChecked(True)
+
+        form = QFormLayout(self)
+        form.addRow("File", path_row)
+        form.addRow("Size", size_row)
+        form.addRow("Frame rate", self.fps)
+        form.addRow("From step", self.first)
+        form.addRow("To step", self.last)
+        form.addRow("Steps per frame", self.per_frame)
+        form.addRow("Layout", self.layout_box)
+        form.addRow("Camera", self.camera)
+        form.addRow("Title", self.title)
+        for box in (self.legend, self.counter, self.losses):
+            form.addRow(box)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _on_browse_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export video to", self.path.text(), FILTERS)
+        if path:
+            self.path.setText(path)
+
+    def _on_size_current_index_changed(self, index: int) -> None:
+        preset = self.size.itemData(index)
+        for box in (self.width_box, self.height_box):
+            box.setEnabled(preset is None)
+        if preset is not None:
+            self.width_box.setValue(preset[0])
+            self.height_box.setValue(preset[1])
+
+    def settings(self) -> VideoSettings:
+        """The chosen settings (raises FogwalkError when they do not fit together)."""
+        return VideoSettings(
+            width=self.width_box.value(),
+            height=self.height_box.value(),
+            fps=self.fps.value(),
+            first_step=self.first.value(),
+            last_step=self.last.value(),
+            steps_per_frame=self.per_frame.value(),
+            camera=self.camera.currentData(),
+            layout=self.layout_box.currentData(),
+            title=self.title.text(),
+            legend=self.legend.isChecked(),
+            counter=self.counter.isChecked(),
+            losses=self.losses.isChecked(),
+        )
+
+
+class ExportJob(QObject):
+    """Renders one frame per event-loop turn (the window keeps drawing) and encodes it.
+
+    Encoding runs on the video writer's own thread; ``cancel`` discards the file.
+    """
+
+    progressed = Signal(int, int)  # frames done, frames in all
+    finished = Signal(str)  # the path written
+    failed = Signal(str)  # why; "" when cancelled
+
+    def __init__(
+        self,
+        scene: Scene,
+        settings: VideoSettings,
+        path: str,
+        overwrite: bool,
+        camera: dict | None = None,
+    ) -> None:
+        super().__init__()
+        run = compute_run(scene, settings.last_step)
+        self.renderer = FrameRenderer(scene, run, settings, camera)
+        self.writer = VideoWriter(
+            path, settings.width, settings.height, settings.fps, overwrite=overwrite
+        )
+        self.index = 0
+        self.started = time.monotonic()
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def seconds_left(self) -> float:
+        done = max(self.index, 1)
+        return (time.monotonic() - self.started) / done * (len(self.renderer) - self.index)
+
+    def _on_timer_timeout(self) -> None:
+        try:
+            self.writer.write(self.renderer.render(self.index))
+            self.index += 1
+            self.progressed.emit(self.index, len(self.renderer))
+            if self.index == len(self.renderer):
+                self._timer.stop()
+                path = self.writer.close()
+                self.renderer.close()
+                self.finished.emit(str(path))
+        except FogwalkError as error:
+            self._stop()
+            self.failed.emit(str(error))
+
+    def cancel(self) -> None:
+        if self._timer.isActive():
+            self._stop()
+            self.failed.emit("")
+
+    def _stop(self) -> None:
+        self._timer.stop()
+        self.writer.abort()
+        self.renderer.close()
+
+
+def run_export(window, scene: Scene, title: str, camera: dict) -> ExportJob | None:
+    """Ask for settings, then export with a progress dialog; returns the running job."""
+    dialog = ExportDialog(scene, title, window)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    path = dialog.path.text().strip()
+    try:
+        settings = dialog.settings()
+        output_kind(path)
+        overwrite = False
+        if Path(path).exists():
+            answer = QMessageBox.question(window, "Replace file?", f"{path} exists. Replace it?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+            overwrite = True
+        job = ExportJob(scene, settings, path, overwrite, camera)
+    except FogwalkError as error:
+        QMessageBox.warning(window, "Cannot export", str(error))
+        return None
+    progress = QProgressDialog("Exporting…", "Cancel", 0, len(job.renderer), window)
+    progress.setWindowTitle("Export Video")
+    progress.setMinimumDuration(0)
+    progress.canceled.connect(job.cancel)
+
+    def on_progressed(done: int, total: int) -> None:
+        progress.setValue(done)
+        progress.setLabelText(f"Frame {done} of {total}, about {job.seconds_left():.0f} s left")
+
+    def on_finished(written: str) -> None:
+        progress.reset()
+        window.statusBar().showMessage(f"Exported {written}", 8000)
+
+    def on_failed(message: str) -> None:
+        progress.reset()
+        if message:
+            QMessageBox.warning(window, "Export failed", f"{message}\nNothing was written.")
+        else:
+            window.statusBar().showMessage("Export cancelled; nothing was written", 8000)
+
+    job.progressed.connect(on_progressed)
+    job.finished.connect(on_finished)
+    job.failed.connect(on_failed)
+    job.start()
+    return job
