@@ -47,7 +47,7 @@ class ExportDialog(QDialog):
         path_row.addWidget(browse)
         self.size = QComboBox()
         for name, (w, h) in SIZES.items():
-            self.size.addItem(f"{name} ({w}×{h})", (w, h))
+            self.size.addItem(f"{name} ({w}×{h})", name)
         self.size.addItem("custom", None)
         self.width_box, self.height_box = QSpinBox(), QSpinBox()
         for box, value in ((self.width_box, 1280), (self.height_box, 720)):
@@ -108,7 +108,7 @@ class ExportDialog(QDialog):
             self.path.setText(path)
 
     def _on_size_current_index_changed(self, index: int) -> None:
-        preset = self.size.itemData(index)
+        preset = SIZES.get(self.size.itemData(index))
         for box in (self.width_box, self.height_box):
             box.setEnabled(preset is None)
         if preset is not None:
