@@ -60,7 +60,44 @@ def main() -> None:
             f"step {step:>6}: {frame_ms(step - args.frames):6.1f} ms"
             for step in (40, 1_000, 10_000)
         )
-        print(f"  terrain {resolution}²  {cells}")
+        print(f"  overlay, terrain {resolution}²  {cells}")
+    view.close()
+    for count in (4, 9):
+        split_ms = split_frame_ms(app, scene, count, width, height, args.frames)
+        print(
+            f"  split, {count} viewports, terrain 256²: {split_ms:6.1f} ms "
+            f"({1000 / split_ms:.0f} frames per second)"
+        )
+
+
+def split_frame_ms(app, scene, count: int, width: int, height: int, frames: int) -> float:
+    """One frame of the split layout: every cell moved and drawn, read back like an export."""
+    from dataclasses import replace
+
+    import fogwalk
+    from fogwalk.core.defaults import DEFAULT_OPTIMIZERS, HIKER_COLORS
+    from fogwalk.core.scene import Hiker
+    from fogwalk.render.frame import frame_at
+    from fogwalk.render.view import TerrainView
+
+    specs = [DEFAULT_OPTIMIZERS[i % 4] for i in range(count)]
+    colors = [HIKER_COLORS[i % len(HIKER_COLORS)] for i in range(count)]
+    scene = replace(scene, hikers=tuple(Hiker(s, c) for s, c in zip(specs, colors, strict=True)))
+    run = fogwalk.simulate(scene.surface, specs, steps=1000)
+    view = TerrainView()
+    view.resize(width, height)
+    view.show()
+    view.set_terrain(fogwalk.get_surface(scene.surface), 256, "auto")
+    view.set_layout("split", [(s, c, 1) for s, c in zip(specs, colors, strict=True)])
+    app.processEvents()
+    times = []
+    for i in range(frames + 3):
+        begin = time.perf_counter()
+        view.show_frame(frame_at(run, 100 + i), 1000)
+        view.render_array(width, height)  # the cells drawn in turn, as paintGL does
+        times.append(time.perf_counter() - begin)
+    view.close()
+    return statistics.median(times[3:]) * 1e3
 
 
 if __name__ == "__main__":

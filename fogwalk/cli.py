@@ -30,6 +30,22 @@ def _point(text: str) -> tuple[float, float]:
     return x, y
 
 
+def _domain(text: str) -> tuple[float, float, float, float]:
+    parts = text.split(",")
+    try:
+        if len(parts) != 4:
+            raise ValueError
+        values = tuple(float(part) for part in parts)
+    except ValueError:
+        message = f"domain {text!r} is not XMIN,XMAX,YMIN,YMAX (four numbers)"
+        raise argparse.ArgumentTypeError(message) from None
+    xmin, xmax, ymin, ymax = values
+    if not all(abs(v) < float("inf") for v in values) or not (xmin < xmax and ymin < ymax):
+        message = f"domain {text!r} needs finite XMIN < XMAX and YMIN < YMAX"
+        raise argparse.ArgumentTypeError(message)
+    return xmin, xmax, ymin, ymax
+
+
 def _steps(text: str) -> int:
     try:
         value = int(text)
@@ -57,7 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run optimizers on a surface and write one row per optimizer, walker and "
         "step (step 0 is the start).",
     )
-    trace.add_argument("surface", metavar="SURFACE", help="a built-in surface name")
+    trace.add_argument(
+        "surface",
+        metavar="SURFACE",
+        help="a built-in surface name, a file (.npy .npz .csv .png .tif .asc .h5) or a formula "
+        "in x and y such as 'x^2 + 3*sin(y)'",
+    )
+    trace.add_argument(
+        "--domain",
+        type=_domain,
+        metavar="XMIN,XMAX,YMIN,YMAX",
+        help="the domain of a formula (default -3,3,-3,3), of a file without coordinates "
+        "(.npy, a .csv matrix, images) or of a built-in",
+    )
     trace.add_argument(
         "-O",
         "--optimizer",
@@ -237,10 +265,11 @@ def _progress_bar(started: float):
 def _trace(args: argparse.Namespace) -> int:
     from .core import simulate
     from .core.files import atomic_output
+    from .core.surfaces import get_surface
     from .core.trace import write_csv, write_json
 
     run = simulate(
-        args.surface,
+        get_surface(args.surface, domain=args.domain),
         args.optimizers or list(DEFAULT_OPTIMIZERS),
         starts=args.starts,
         steps=args.steps,
@@ -266,6 +295,8 @@ def _surfaces(args: argparse.Namespace) -> int:
             f"min {best.value:.6g} at ({best.x:.6g}, {best.y:.6g})"
             + (f" [{len(surface.minima)} minima]" if len(surface.minima) > 1 else "")
             if best
+            else "a min-max game: x descends, y ascends"
+            if getattr(surface, "game", False)
             else "no minimum (unbounded below)"
         )
         domain = f"[{xmin:g}, {xmax:g}] x [{ymin:g}, {ymax:g}]"
@@ -304,11 +335,12 @@ def _open_app(args: argparse.Namespace) -> int:
     return run()
 
 
-_POINT_OPTIONS = ("-s", "--start")
+_POINT_OPTIONS = ("-s", "--start", "--domain")
 
 
 def _attach_negative_points(argv: Sequence[str]) -> list[str]:
-    """``--start -1.5,2`` -> ``--start=-1.5,2``: argparse would take -1.5,2 for an option."""
+    """``--start -1.5,2`` -> ``--start=-1.5,2`` (and ``--domain -3,3,-3,3`` alike): argparse
+    would take a value starting with a minus sign for an option."""
     joined: list[str] = []
     items = iter(argv)
     for item in items:

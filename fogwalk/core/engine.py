@@ -13,6 +13,9 @@ from .optimizers import Optimizer, make_optimizer
 from .probe import Probe
 from .surfaces import Surface, get_surface
 
+# On a game the optimizers follow (gx, -gy): x descends the surface while y climbs it.
+_ASCEND_Y = np.array([1.0, -1.0])
+
 
 class Status(IntEnum):
     """What became of a walker."""
@@ -32,7 +35,8 @@ class Run:
         Positions; row 0 is the start. Frozen walkers repeat their last point.
     loss : (steps + 1, optimizers, walkers)
     grad : (steps + 1, optimizers, walkers, 2)
-        The true gradient at each position (before any gradient noise).
+        The true gradient at each position (before any gradient noise), also
+        on a game, where the optimizers follow ``(gx, -gy)`` instead.
     status : (optimizers, walkers) of :class:`Status`
     status_step : (optimizers, walkers)
         The step at which a walker converged or diverged, -1 while running.
@@ -102,6 +106,12 @@ class Engine:
     (``escape`` domain widths beyond an edge), is frozen at its last finite
     point and marked diverged; one whose gradient norm is at most ``gtol``
     and whose last move is at most ``xtol`` is frozen and marked converged.
+
+    On a game surface (``surface.game``) x minimises while y maximises:
+    every optimizer is handed the field ``(gx, -gy)`` instead of the gradient
+    (and its probe measures that field), so each runs as simultaneous
+    gradient descent-ascent without knowing it. The recorded ``grad`` stays
+    the true gradient.
     """
 
     def __init__(
@@ -123,6 +133,7 @@ class Engine:
         if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
             raise FogwalkError(f"steps must be a non-negative integer, got {steps!r}")
         self.surface = get_surface(surface)
+        self.game = bool(getattr(self.surface, "game", False))
         self.optimizers = tuple(make_optimizer(opt) for opt in optimizers)
         self.starts = _as_starts(starts)
         self.steps = int(steps)
@@ -182,10 +193,11 @@ class Engine:
         frozen = lane.frozen
         if frozen is not None:
             paid = evals[frozen]
-        probe = Probe(self.surface, evals, self.loss[t, k, rows])
-        new_params, lane.state = lane.optimizer.update(
-            self.grad[t, k, rows], lane.state, params, t, probe
-        )
+        grad = self.grad[t, k, rows]
+        if self.game:
+            grad = grad * _ASCEND_Y  # a new array: the recorded gradient stays the true one
+        probe = Probe(self.surface, evals, self.loss[t, k, rows], self.game)
+        new_params, lane.state = lane.optimizer.update(grad, lane.state, params, t, probe)
         arrived = self.xy[t + 1, k, rows]
         arrived[...] = new_params
         if frozen is not None:

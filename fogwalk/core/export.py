@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +62,12 @@ def frame_steps(settings: VideoSettings, total_steps: int) -> np.ndarray:
     if settings.frames is not None:
         return np.linspace(settings.first_step, last, settings.frames).round().astype(int)
     return np.arange(settings.first_step, last + 1, settings.steps_per_frame)
+
+
+def grid_shape(count: int) -> tuple[int, int]:
+    """Rows and columns for ``count`` viewports, as square as possible, wider than tall."""
+    columns = math.ceil(math.sqrt(max(count, 1)))
+    return math.ceil(max(count, 1) / columns), columns
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -18,12 +18,19 @@ class Probe:
         Evaluation counters, one per walker, incremented in place.
     loss
         The loss every walker already measured at its current point this step.
+    game
+        The surface is a min-max game: :meth:`grad` returns the descent-ascent
+        field ``(gx, -gy)`` that the optimizer follows instead of the gradient.
+        Losses and Hessians stay the surface's own.
     """
 
-    def __init__(self, surface: Surface, counts: np.ndarray, loss: np.ndarray) -> None:
+    def __init__(
+        self, surface: Surface, counts: np.ndarray, loss: np.ndarray, game: bool = False
+    ) -> None:
         self.surface = surface
         self.counts = counts
         self.loss = loss
+        self.game = game
 
     def _count(self, rows: np.ndarray | None) -> None:
         if rows is None:
@@ -37,10 +44,10 @@ class Probe:
         return self.surface.value(points[:, 0], points[:, 1])
 
     def grad(self, points: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """Gradient at ``points`` as an (n, 2) array."""
+        """Gradient at ``points`` as an (n, 2) array; on a game, the field ``(gx, -gy)``."""
         self._count(rows)
         gx, gy = self.surface.grad(points[:, 0], points[:, 1])
-        return np.stack([gx, gy], axis=-1)
+        return np.stack([gx, -gy if self.game else gy], axis=-1)
 
     def hessian(self, points: np.ndarray, rows: np.ndarray | None = None):
         """``(hxx, hxy, hyy)`` at ``points``; one evaluation per walker."""

@@ -46,6 +46,8 @@ class Fog:
 
 RESOLUTIONS = (128, 256, 512, 1024)
 HEIGHT_MODES = ("auto", "linear", "log")
+LAYOUTS = ("overlay", "split")
+CAMERAS = ("orbit", "follow", "eye")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,8 @@ class Scene:
     resolution: int = 256
     height: str = "auto"
     speed: float = 30.0  # steps per second of playback
+    layout: str = "overlay"  # all hikers on one terrain, or one viewport per optimizer
+    camera: str = "orbit"  # free, a chase camera behind each hiker, or the hiker's own eye
 
     def __post_init__(self) -> None:
         if self.resolution not in RESOLUTIONS:
@@ -73,6 +77,10 @@ class Scene:
             raise FogwalkError(f"height must be one of {HEIGHT_MODES}, got {self.height!r}")
         if self.steps < 1:
             raise FogwalkError(f"steps must be at least 1, got {self.steps}")
+        if self.layout not in LAYOUTS:
+            raise FogwalkError(f"layout must be one of {LAYOUTS}, got {self.layout!r}")
+        if self.camera not in CAMERAS:
+            raise FogwalkError(f"camera must be one of {CAMERAS}, got {self.camera!r}")
 
     @property
     def walking(self) -> tuple[Hiker, ...]:

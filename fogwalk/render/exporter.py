@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from ..core.engine import Engine, Run, Status
 from ..core.errors import FogwalkError
-from ..core.export import VideoSettings, frame_steps
+from ..core.export import VideoSettings, frame_steps, grid_shape
 from ..core.optimizers import make_optimizer
 from ..core.scene import Scene
 from ..core.surfaces import get_surface
@@ -19,7 +19,6 @@ from .overlay import LegendEntry, burn_overlays
 from .view import TerrainView
 
 ORBIT_DEGREES_PER_SECOND = 12.0
-FOLLOW_SMOOTHING = 25  # steps: the follow camera looks at the hiker's recent mean position
 
 
 class ExportCancelledError(FogwalkError):
@@ -41,24 +40,30 @@ def compute_run(scene: Scene, last_step: int | None = None) -> Run:
 class FrameRenderer:
     """Frame ``i`` of a video, depending only on the scene, the settings and ``i``.
 
-    It draws with its own hidden :class:`TerrainView` of exactly the video's
-    size, so an export never disturbs the window's view.
+    It draws with its own hidden :class:`TerrainView`, so an export never
+    disturbs the window's view; the split layout draws a cell per optimizer,
+    each labelled with its name and loss.
     """
 
     def __init__(self, scene: Scene, run: Run, settings: VideoSettings, camera=None) -> None:
         self.scene, self.run, self.settings = scene, run, settings
         self.steps = frame_steps(settings, run.steps)
+        walkers = run.xy.shape[2]
+        self.groups = [(h.spec, h.color, walkers) for h in scene.walking]
+        self.split = settings.layout == "split" and len(self.groups) > 1
+        rows = grid_shape(len(self.groups))[0] if self.split else 1
         self.view = TerrainView()
         self.view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
         self.view.resize(settings.width, settings.height)
-        self.view.marker_scale = max(settings.height / 720.0, 0.6)
+        self.view.marker_scale = max(settings.height / rows / 720.0, 0.6)
         self.view.show()
         self.view.set_terrain(run.surface, scene.resolution, scene.height)
         self.view.set_fog(scene.fog)
-        walkers = run.xy.shape[2]
-        self.colors = [h.color for h in scene.walking for _ in range(walkers)]
-        self.view.set_hiker_colors(self.colors)
+        self.view.set_layout("split" if self.split else "overlay", self.groups)
         self.camera = camera or self.view.camera_state()
+        self.view.camera_mode = {"still": scene.camera, "orbit": "orbit", "follow": "follow"}[
+            settings.camera
+        ]
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -66,29 +71,34 @@ class FrameRenderer:
     def render(self, index: int) -> np.ndarray:
         """The RGB pixels (height, width, 3) of frame ``index``."""
         step = int(self.steps[index])
-        self._place_camera(index, step)
-        self.view.show_frame(frame_at(self.run, step))
-        pixels = self.view.render_array(self.settings.width, self.settings.height)
-        return self._overlay(pixels, step)
-
-    def _place_camera(self, index: int, step: int) -> None:
         state = dict(self.camera)
         if self.settings.camera == "orbit":
-            seconds = index / self.settings.fps
-            state["azimuth"] = state["azimuth"] + ORBIT_DEGREES_PER_SECOND * seconds
-        elif self.settings.camera == "follow":
-            recent = self.run.xy[max(0, step - FOLLOW_SMOOTHING) : step + 1, 0, 0]
-            loss = self.run.loss[max(0, step - FOLLOW_SMOOTHING) : step + 1, 0, 0]
-            world = self.view.mesh.world
-            x, y = world.xy(*recent.mean(axis=0))
-            state["center"] = (float(x), float(y), float(world.z(loss.mean())))
-            state["distance"] = state["distance"] * 0.55
-        self.view.set_camera_state(state)
+            state["azimuth"] += ORBIT_DEGREES_PER_SECOND * index / self.settings.fps
+        self.view.set_camera_state(state)  # driven cameras then move from here
+        self.view.show_frame(frame_at(self.run, step), self.run.steps)
+        pixels = self.view.render_array(self.settings.width, self.settings.height)
+        if self.split:
+            self._label_cells(pixels, step)
+        return self._overlay(pixels, step)
+
+    def _label_cells(self, pixels: np.ndarray, step: int) -> None:
+        height, width = pixels.shape[:2]
+        rows, columns = grid_shape(len(self.groups))
+        cell_w, cell_h = width // columns, height // rows
+        statuses = self.run.status_at(step)
+        for k, (label, color, _) in enumerate(self.groups):
+            row, column = divmod(k, columns)
+            cell = pixels[
+                row * cell_h : (row + 1) * cell_h, column * cell_w : (column + 1) * cell_w
+            ]
+            mark = {Status.CONVERGED: "✓", Status.DIVERGED: "✗"}.get(statuses[k, 0], "")
+            loss = float(self.run.loss[step, k, 0]) if self.settings.losses else None
+            burn_overlays(cell, legend=[LegendEntry(label, color, loss, mark)])
 
     def _overlay(self, pixels: np.ndarray, step: int) -> np.ndarray:
         settings = self.settings
         legend = []
-        if settings.legend:
+        if settings.legend and not self.split:
             statuses = self.run.status_at(step)
             for k, hiker in enumerate(self.scene.walking):
                 status = statuses[k, 0]

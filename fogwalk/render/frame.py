@@ -22,6 +22,19 @@ class HikerFrame:
     trails: np.ndarray  # (n, m, 3): x, y, loss of the last m points, oldest first
     memory: np.ndarray  # (p, 2) points of ground already measured, spread along the trails
 
+    def select(self, hikers: slice) -> HikerFrame:
+        """The same frame with only some hikers (one optimizer's walkers in a split view)."""
+        return HikerFrame(
+            step=self.step,
+            xy=self.xy[hikers],
+            loss=self.loss[hikers],
+            grad=self.grad[hikers],
+            velocity=self.velocity[hikers],
+            status=self.status[hikers],
+            trails=self.trails[hikers],
+            memory=self.memory,
+        )
+
 
 TRAIL_POINTS = 40_000  # all trails together, so that many walkers stay fast to draw
 

@@ -111,17 +111,24 @@ def shading(z: np.ndarray, spacing_x: float, spacing_y: float) -> np.ndarray:
 
 
 def build_mesh(
-    surface: Surface, resolution: int = 256, height: str = "auto", colormap=None
+    surface: Surface,
+    resolution: int = 256,
+    height: str = "auto",
+    colormap=None,
+    world: WorldMap | None = None,
 ) -> TerrainMesh:
     """Sample ``surface`` and build its shaded, coloured terrain mesh.
 
     ``colormap`` maps levels in 0..1 to RGBA floats (n, 4); the default is a
-    grey ramp, the view passes a perceptual colour map.
+    grey ramp, the view passes a perceptual colour map. ``world`` reuses the
+    mapping of another mesh of the same surface (a coarser level of detail
+    must put hikers at the same heights).
     """
     xs, ys, loss = sample(surface, resolution)
-    finite = loss[np.isfinite(loss)]
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    world = WorldMap(tuple(surface.domain), low, high, height_is_log(surface, height))
+    if world is None:
+        finite = loss[np.isfinite(loss)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        world = WorldMap(tuple(surface.domain), low, high, height_is_log(surface, height))
     wx, wy = world.xy(*np.meshgrid(xs, ys))
     level = np.nan_to_num(world.level(loss), nan=0.0)
     wz = level * world.height

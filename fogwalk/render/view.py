@@ -1,4 +1,4 @@
-"""The terrain view: fogged terrain, hikers, trails and arrows; on screen or into an array."""
+"""The terrain view: fogged terrain and hikers, in one picture or one cell per optimizer."""
 
 from __future__ import annotations
 
@@ -12,30 +12,19 @@ from PySide6 import QtCore, QtGui
 from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat
 
 from ..core.engine import Status
+from ..core.export import grid_shape
 from ..core.scene import Fog
 from ..core.surfaces import Surface
+from .cameras import CAMERA_MODES, DEFAULT_CAMERA, driven_camera
 from .fog import FogShader
 from .frame import HikerFrame
+from .hikers import HikerItems, rgba
 from .mesh import WORLD_SIZE, TerrainMesh, build_mesh
 
 COLORMAP = "CET-L20" if "CET-L20" in pg.colormap.listMaps() else "viridis"
-LIFT = 0.06  # markers and trails float this far above the ground (world units)
-ARROW = 1.1  # longest slope arrow, world units
-MARKER_PX = 13.0
+MIN_CELL_RESOLUTION = 64
 
-# Markers are drawn over what is in front of them: a hiker behind a ridge stays visible.
-_OVERLAY = {
-    GL.GL_DEPTH_TEST: False,
-    GL.GL_BLEND: True,
-    GL.GL_CULL_FACE: False,
-    "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA),
-}
-
-
-def rgba(color: str | Sequence[float], alpha: float = 1.0) -> np.ndarray:
-    """A colour name or '#rrggbb' as RGBA floats."""
-    c = pg.mkColor(color)
-    return np.array([c.redF(), c.greenF(), c.blueF(), alpha], dtype=np.float32)
+__all__ = ["COLORMAP", "TerrainView", "colormap_levels", "rgba"]
 
 
 def colormap_levels(levels: np.ndarray) -> np.ndarray:
@@ -48,8 +37,11 @@ class TerrainView(gl.GLViewWidget):
     """A fog-bound 3-D terrain with hikers on it.
 
     The terrain is uploaded once per surface and level of detail; a frame only
-    moves uniforms, markers, trails and arrows. :meth:`render_array` draws the
-    same scene into an offscreen framebuffer of an exact size, for export.
+    moves uniforms, markers, trails and arrows. In the "split" layout the one
+    widget draws a cell per optimizer (its hikers, its fog, one shared camera
+    in orbit mode) over a terrain of lower detail, so the cells together cost
+    about what one picture does. :meth:`render_array` draws the same thing
+    into an offscreen framebuffer of an exact size, for export.
     """
 
     fog_wheel = QtCore.Signal(float)  # wheel notches turned with Shift held: resize the fog
@@ -61,32 +53,31 @@ class TerrainView(gl.GLViewWidget):
         self.surface: Surface | None = None
         self.mesh: TerrainMesh | None = None
         self.frame: HikerFrame | None = None
+        self.total_steps = 0
+        self.camera_mode = "orbit"
+        self.layout_mode = "overlay"
+        self.groups: list[tuple[str, str, int]] = []  # (label, colour, walkers) per optimizer
         self._colors = np.zeros((0, 4), dtype=np.float32)
-        self.marker_scale = 1.0  # exports scale markers with the frame height
+        self._heading = np.array([1.0, 0.0])
         self._terrain: gl.GLMeshItem | None = None
-        self._trails = gl.GLLinePlotItem(mode="lines", width=2.5, antialias=True)
-        self._trails.setGLOptions("translucent")
-        self._trails.setDepthValue(5)
-        self.addItem(self._trails)
-        self._slopes = gl.GLLinePlotItem(mode="lines", width=3.0, antialias=True)
-        self._velocities = gl.GLLinePlotItem(mode="lines", width=2.0, antialias=True)
-        self._rings = gl.GLScatterPlotItem(pxMode=True)
-        self._markers = gl.GLScatterPlotItem(pxMode=True)
-        for item in (self._slopes, self._velocities, self._rings, self._markers):
-            item.setGLOptions(_OVERLAY)
-            item.setDepthValue(10)  # drawn after the terrain
-            self.addItem(item)
+        self._cell_terrain: gl.GLMeshItem | None = None
+        self._terrain_args: tuple | None = None
+        self._typical_slope = 1.0
+        self.hikers = HikerItems(self)
         self.reset_camera()
         self.set_fog(self.fog)
 
-    # --- scene -------------------------------------------------------------------
+    @property
+    def marker_scale(self) -> float:
+        return self.hikers.marker_scale
+
+    @marker_scale.setter
+    def marker_scale(self, value: float) -> None:
+        self.hikers.marker_scale = value
+
+    # --- camera ----------------------------------------------------------------------
     def reset_camera(self) -> None:
-        self.setCameraPosition(
-            pos=QtGui.QVector3D(0.0, 0.0, WORLD_SIZE * 0.08),
-            distance=WORLD_SIZE * 1.45,
-            elevation=34,
-            azimuth=-62,
-        )
+        self.set_camera_state(DEFAULT_CAMERA)
 
     def camera_state(self) -> dict:
         """The camera as plain numbers: centre (x, y, z), distance, elevation, azimuth."""
@@ -106,28 +97,64 @@ class TerrainView(gl.GLViewWidget):
             azimuth=state["azimuth"],
         )
 
+    def set_camera_mode(self, mode: str) -> None:
+        """ "orbit" (free), "follow" (a chase camera) or "eye" (the hiker's own view)."""
+        if mode not in CAMERA_MODES:
+            raise ValueError(f"camera mode must be one of {CAMERA_MODES}, got {mode!r}")
+        self.camera_mode = mode
+        if mode == "orbit":
+            self.reset_camera()
+        if self.frame is not None:
+            self.show_frame(self.frame, self.total_steps)
+
+    # --- scene -------------------------------------------------------------------------
     def set_terrain(self, surface: Surface, resolution: int = 256, height: str = "auto") -> None:
         """Sample ``surface`` and upload its terrain (the only full upload there is)."""
         self.surface = surface
+        self._terrain_args = (resolution, height)
         self.mesh = build_mesh(surface, resolution, height, colormap=colormap_levels)
-        if self._terrain is not None:
-            self.removeItem(self._terrain)
-        self._terrain = gl.GLMeshItem(
-            vertexes=self.mesh.vertexes,
-            faces=self.mesh.faces,
-            vertexColors=self.mesh.colors,
+        self._terrain = self._replace_mesh(self._terrain, self.mesh)
+        if self._cell_terrain is not None:
+            self.removeItem(self._cell_terrain)
+            self._cell_terrain = None
+        # Slope arrows saturate at a few times the terrain's median slope.
+        cell = (surface.domain[1] - surface.domain[0]) / (resolution - 1)
+        median = np.nanmedian(np.abs(np.diff(self.mesh.loss, axis=1))) / cell
+        self._typical_slope = max(2.0 * float(np.nan_to_num(median)), 1e-12)
+        self._arrange_terrain()
+        if self.frame is not None:
+            self.show_frame(self.frame, self.total_steps)
+
+    def _replace_mesh(self, old: gl.GLMeshItem | None, mesh: TerrainMesh) -> gl.GLMeshItem:
+        if old is not None:
+            self.removeItem(old)
+        item = gl.GLMeshItem(
+            vertexes=mesh.vertexes,
+            faces=mesh.faces,
+            vertexColors=mesh.colors,
             smooth=True,
             computeNormals=False,  # shading is baked into the colours with NumPy
             shader=self.fog_shader.program,
             glOptions="opaque",
         )
-        self.addItem(self._terrain)
-        # Slope arrows saturate at a few times the terrain's median slope.
-        cell = (surface.domain[1] - surface.domain[0]) / (resolution - 1)
-        median = np.nanmedian(np.abs(np.diff(self.mesh.loss, axis=1))) / cell
-        self._typical_slope = max(2.0 * float(np.nan_to_num(median)), 1e-12)
-        if self.frame is not None:
-            self.show_frame(self.frame)
+        self.addItem(item)
+        return item
+
+    def _arrange_terrain(self) -> None:
+        """Split cells draw a coarser terrain: about as many triangles per pixel as overlay."""
+        split = self.layout_mode == "split" and len(self.groups) > 1
+        if split and self._cell_terrain is None and self.surface is not None:
+            resolution, height = self._terrain_args
+            columns = grid_shape(len(self.groups))[1]
+            coarse = max(MIN_CELL_RESOLUTION, resolution // columns)
+            mesh = build_mesh(
+                self.surface, coarse, height, colormap=colormap_levels, world=self.mesh.world
+            )
+            self._cell_terrain = self._replace_mesh(None, mesh)
+        if self._terrain is not None:
+            self._terrain.setVisible(not split)
+        if self._cell_terrain is not None:
+            self._cell_terrain.setVisible(split)
 
     def set_fog(self, fog: Fog) -> None:
         self.fog = fog
@@ -143,95 +170,114 @@ class TerrainView(gl.GLViewWidget):
         self.update()
 
     def set_hiker_colors(self, colors: Sequence[str]) -> None:
+        """Colours of every hiker in overlay order (optimizer by optimizer, walker by walker)."""
         self._colors = np.array([rgba(c) for c in colors], dtype=np.float32).reshape(-1, 4)
 
-    # --- frames ------------------------------------------------------------------
-    def show_frame(self, frame: HikerFrame | None) -> None:
+    def set_layout(self, layout: str, groups: Sequence[tuple[str, str, int]]) -> None:
+        """ "overlay" (one picture) or "split" (a cell per optimizer: label, colour, walkers)."""
+        self.layout_mode, self.groups = layout, list(groups)
+        self.set_hiker_colors([c for _, c, walkers in self.groups for _ in range(walkers)])
+        if self._cell_terrain is not None and self.surface is not None:
+            self.removeItem(self._cell_terrain)  # the cell count may have changed
+            self._cell_terrain = None
+        self._arrange_terrain()
+        self.update()
+
+    # --- frames ------------------------------------------------------------------------
+    def show_frame(self, frame: HikerFrame | None, total_steps: int = 0) -> None:
         """Move the hikers to ``frame`` (None clears them)."""
-        self.frame = frame
+        self.frame, self.total_steps = frame, total_steps
         if frame is None or self.mesh is None:
             self.fog_shader.set_hikers(np.zeros((0, 2)))
             self.fog_shader.set_memory(np.zeros((0, 2)))
-            for item in (self._markers, self._rings, self._slopes, self._velocities, self._trails):
-                item.setVisible(False)
-            self.update()
-            return
-        world = self.mesh.world
-        colors = self._hiker_colors(len(frame.xy))
-        wx, wy = world.xy(frame.xy[:, 0], frame.xy[:, 1])
-        ground = np.column_stack([wx, wy])
-        self.fog_shader.set_hikers(ground)
-        self.fog_shader.set_memory(np.column_stack(world.xy(*frame.memory.T)))
-        points = np.column_stack([ground, world.z(frame.loss) + LIFT])
-        self._show_markers(points, colors, frame.status)
-        self._show_trails(frame, colors)
-        self._show_arrows(frame, points)
-        self.update()
+            self.hikers.hide()
+        elif not self._split:
+            self._apply(frame, self._colors_for(len(frame.xy)))
+        self.update()  # split cells are applied while painting, one after the other
 
-    def _hiker_colors(self, count: int) -> np.ndarray:
+    @property
+    def _split(self) -> bool:
+        return self.layout_mode == "split" and len(self.groups) > 1
+
+    def _colors_for(self, count: int) -> np.ndarray:
         if len(self._colors) >= count:
             return self._colors[:count]
         extra = np.tile(rgba("#ffffff"), (count - len(self._colors), 1))
         return np.vstack([self._colors, extra])
 
-    def _show_markers(self, points: np.ndarray, colors: np.ndarray, status: np.ndarray) -> None:
-        diverged = status == Status.DIVERGED
-        converged = status == Status.CONVERGED
-        fill = colors.copy()
-        fill[diverged, :3] = 0.35  # a spent hiker: grey, ringed in red
-        ring = np.tile(rgba("#1a1a1a", 0.85), (len(points), 1))
-        ring[converged] = rgba("#ffffff")
-        ring[diverged] = rgba("#d7263d")
-        sizes = np.where(converged | diverged, MARKER_PX + 9, MARKER_PX + 4) * self.marker_scale
-        self._rings.setData(pos=points, color=ring, size=sizes)
-        self._markers.setData(pos=points, color=fill, size=MARKER_PX * self.marker_scale)
-        self._rings.setVisible(True)
-        self._markers.setVisible(True)
-
-    def _show_trails(self, frame: HikerFrame, colors: np.ndarray) -> None:
-        """Every trail as segments of one line item: one draw call however many hikers."""
-        trails = frame.trails
-        n, m = trails.shape[:2]
-        if m < 2:
-            self._trails.setVisible(False)
-            return
+    def _apply(self, frame: HikerFrame, colors: np.ndarray) -> None:
+        """Fog, hiker items and (for driven cameras) the camera, for one picture or cell."""
         world = self.mesh.world
-        wx, wy = world.xy(trails[..., 0], trails[..., 1])
-        points = np.stack([wx, wy, world.z(trails[..., 2]) + LIFT * 0.5], axis=-1)
-        segments = np.stack([points[:, :-1], points[:, 1:]], axis=2).reshape(-1, 3)
-        fade = np.linspace(0.08, 1.0, m - 1) ** 1.5  # older parts of a trail fade away
-        shade = np.empty((n, m - 1, 2, 4), dtype=np.float32)
-        shade[...] = colors[:n, None, None, :]
-        shade[..., 3] = fade[None, :, None]
-        self._trails.setData(pos=segments, color=shade.reshape(-1, 4))
-        self._trails.setVisible(True)
-
-    def _show_arrows(self, frame: HikerFrame, points: np.ndarray) -> None:
-        world, surface = self.mesh.world, self.surface
-        norms = np.hypot(frame.grad[:, 0], frame.grad[:, 1])
-        length = ARROW * np.tanh(norms / self._typical_slope)  # world units
-        direction = -frame.grad / np.where(norms > 0, norms, 1.0)[:, None]
-        self._slopes.setData(
-            **_arrows(points, direction, length, world, surface, rgba("#111111", 0.9))
-        )
-        self._slopes.setVisible(bool(len(points)))
-        speed = np.hypot(frame.velocity[:, 0], frame.velocity[:, 1])
-        moving = speed > 0
-        if moving.any():
-            heading = frame.velocity / np.where(speed > 0, speed, 1.0)[:, None]
-            vlength = np.minimum(speed * world.scale * 12.0, ARROW * 1.4)
-            self._velocities.setData(
-                **_arrows(
-                    points[moving],
-                    heading[moving],
-                    vlength[moving],
-                    world,
-                    surface,
-                    rgba("#ffffff", 0.95),
-                )
+        points = self.hikers.show(frame, colors, world, self.surface, self._typical_slope)
+        self.fog_shader.set_hikers(points[:, :2])
+        self.fog_shader.set_memory(np.column_stack(world.xy(*frame.memory.T)))
+        if self.camera_mode != "orbit" and len(points):
+            state, self._heading = driven_camera(
+                self.camera_mode, frame, points[0], world, self.surface, self._heading
             )
-        self._velocities.setVisible(bool(moving.any()))
+            self.set_camera_state(state)
 
+    def _cells(self, width: int, height: int):
+        """(slice of hikers, colours, label, GL rectangle x, y, w, h) for every split cell."""
+        rows, columns = grid_shape(len(self.groups))
+        cell_w, cell_h = width // columns, height // rows
+        first = 0
+        for index, (label, _, walkers) in enumerate(self.groups):
+            row, column = divmod(index, columns)
+            rect = (column * cell_w, height - (row + 1) * cell_h, cell_w, cell_h)  # GL: y up
+            yield slice(first, first + walkers), self._colors[first : first + walkers], label, rect
+            first += walkers
+
+    def _paint_cells(self, width: int, height: int) -> list[tuple[str, tuple, HikerFrame]]:
+        """Draw every split cell into the bound framebuffer; returns what the labels need."""
+        camera = self.camera_state()
+        drawn = []
+        GL.glEnable(GL.GL_SCISSOR_TEST)  # glClear in paint() must only clear its own cell
+        try:
+            for hikers, colors, label, rect in self._cells(width, height):
+                part = self.frame.select(hikers)
+                self.set_camera_state(camera)
+                self._apply(part, colors)
+                GL.glScissor(*rect)
+                GL.glViewport(*rect)
+                self.paint(region=rect, viewport=rect)
+                drawn.append((label, rect, part))
+        finally:
+            GL.glDisable(GL.GL_SCISSOR_TEST)
+            if self.camera_mode == "orbit":
+                self.set_camera_state(camera)
+        return drawn
+
+    def paintGL(self) -> None:  # a Qt override: split cells, each drawn in turn
+        if not self._split or self.frame is None:
+            super().paintGL()
+            return
+        drawn = self._paint_cells(self.deviceWidth(), self.deviceHeight())
+        self._paint_labels(drawn)
+
+    def _paint_labels(self, drawn) -> None:
+        painter = QtGui.QPainter(self)
+        font = painter.font()
+        font.setPixelSize(13)
+        painter.setFont(font)
+        ratio = self.devicePixelRatioF()
+        for (label, rect, part), color in zip(drawn, [g[1] for g in self.groups], strict=False):
+            x, y_gl, w, h = (v / ratio for v in rect)
+            top = self.height() - y_gl - h
+            mark = {Status.CONVERGED: " ✓", Status.DIVERGED: " ✗"}.get(int(part.status[0]), "")
+            text = f"{label}   step {part.step}/{self.total_steps}   loss {part.loss[0]:.5g}{mark}"
+            box = QtCore.QRectF(x, top, w, 22)
+            middle = QtCore.Qt.AlignmentFlag.AlignVCenter
+            painter.fillRect(box, QtGui.QColor(20, 24, 30, 190))
+            painter.setPen(QtGui.QColor(color))
+            painter.drawText(box.adjusted(6, 0, 0, 0), middle, "●")
+            painter.setPen(QtGui.QColor(242, 244, 247))
+            painter.drawText(box.adjusted(22, 0, 0, 0), middle, text)
+            painter.setPen(QtGui.QColor(30, 36, 44))
+            painter.drawRect(QtCore.QRectF(x, top, w - 1, h - 1))
+        painter.end()
+
+    # --- input ---------------------------------------------------------------------------
     def wheelEvent(self, ev) -> None:
         if ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier:
             delta = ev.angleDelta()
@@ -240,7 +286,7 @@ class TerrainView(gl.GLViewWidget):
             return
         super().wheelEvent(ev)
 
-    # --- screen <-> world -----------------------------------------------------------
+    # --- screen <-> world -----------------------------------------------------------------
     def camera_matrix(self, width: int, height: int) -> np.ndarray:
         """The 4x4 world-to-clip matrix for a ``width`` x ``height`` image, as NumPy."""
         viewport = (0, 0, width, height)
@@ -269,12 +315,13 @@ class TerrainView(gl.GLViewWidget):
         t = (z - near[:, 2]) / (far[:, 2] - near[:, 2])
         return near + t[:, None] * (far - near)
 
-    # --- offscreen ---------------------------------------------------------------
+    # --- offscreen -------------------------------------------------------------------------
     def render_array(self, width: int, height: int) -> np.ndarray:
         """Draw the current scene into a framebuffer of exactly ``width`` x ``height``.
 
         Returns an (height, width, 3) uint8 RGB array, top row first: the pixels
-        an export writes, drawn by the same code as the window.
+        an export writes, drawn by the same code as the window (split cells
+        without their labels: an export burns in its own).
         """
         self.makeCurrent()
         fmt = QOpenGLFramebufferObjectFormat()
@@ -282,8 +329,11 @@ class TerrainView(gl.GLViewWidget):
         fbo = QOpenGLFramebufferObject(width, height, fmt)
         try:
             fbo.bind()
-            GL.glViewport(0, 0, width, height)
-            self.paint(region=(0, 0, width, height), viewport=(0, 0, width, height))
+            if self._split and self.frame is not None:
+                self._paint_cells(width, height)
+            else:
+                GL.glViewport(0, 0, width, height)
+                self.paint(region=(0, 0, width, height), viewport=(0, 0, width, height))
             GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
             data = GL.glReadPixels(0, 0, width, height, GL.GL_RGB, GL.GL_UNSIGNED_BYTE)
         finally:
@@ -291,25 +341,3 @@ class TerrainView(gl.GLViewWidget):
             self.doneCurrent()
         pixels = np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
         return pixels[::-1].copy()
-
-
-def _arrows(start, direction, length, world, surface, color) -> dict:
-    """Line segments for arrows from world points along surface-plane directions."""
-    if len(start) == 0:
-        return {"pos": np.zeros((0, 3), np.float32), "color": tuple(float(c) for c in color)}
-    tip_xy = start[:, :2] + direction * length[:, None]
-    sx, sy = world.surface_xy(tip_xy[:, 0], tip_xy[:, 1])
-    with np.errstate(all="ignore"):
-        tip_loss = np.nan_to_num(surface.value(sx, sy), nan=world.loss_min)
-    tip = np.column_stack([tip_xy, world.z(tip_loss) + LIFT])
-    back = start - tip
-    back_len = np.linalg.norm(back, axis=1, keepdims=True)
-    back = back / np.where(back_len > 0, back_len, 1.0)
-    side = np.cross(back, [0.0, 0.0, 1.0])
-    side /= np.maximum(np.linalg.norm(side, axis=1, keepdims=True), 1e-9)
-    head = np.minimum(0.28, 0.4 * length)[:, None]
-    left = tip + head * (back * 0.9 + side * 0.45)
-    right = tip + head * (back * 0.9 - side * 0.45)
-    segments = np.stack([start, tip, tip, left, tip, right], axis=1).reshape(-1, 3)
-    keep = np.repeat(length > 1e-3, 6)
-    return {"pos": segments[keep], "color": tuple(float(c) for c in color)}

@@ -128,7 +128,11 @@ class MainWindow(QMainWindow):
             ("&View", "&Fog on/off", ["F"], self.toggle_fog),
             ("&View", "Fog radius &larger", ["+", "="], lambda: self.scale_fog_radius(1)),
             ("&View", "Fog radius &smaller", ["-"], lambda: self.scale_fog_radius(-1)),
-            ("&View", "Reset &camera", ["Home"], self.view.reset_camera),
+            ("&View", "&Overlay / split layout", ["L"], self.toggle_layout),
+            ("&View", "Orbit camera", ["1"], lambda: self.set_camera("orbit")),
+            ("&View", "Follow camera", ["2"], lambda: self.set_camera("follow")),
+            ("&View", "Hiker's eye", ["3"], lambda: self.set_camera("eye")),
+            ("&View", "Reset &camera", ["Home"], self._on_reset_camera),
             ("&Playback", "&Play/pause", ["Space"], self.toggle_play),
             ("&Playback", "&Step", ["Right"], self.step_once),
             ("&Playback", "&Reset", ["R"], self.reset),
@@ -157,7 +161,10 @@ class MainWindow(QMainWindow):
                 self.unsetCursor()
         if force or old.fog != scene.fog:
             self.view.set_fog(scene.fog)
-        self.view.set_hiker_colors(self._walker_colors())
+        walkers = max(1, len(scene.starts))
+        self.view.set_layout(scene.layout, [(h.spec, h.color, walkers) for h in scene.walking])
+        if force or old.camera != scene.camera:
+            self.view.set_camera_mode(scene.camera)
         if force or (old.surface, old.walking, old.starts, old.steps) != (
             scene.surface,
             scene.walking,
@@ -168,10 +175,6 @@ class MainWindow(QMainWindow):
         for panel in (self.surface_panel, self.hikers_panel, self.fog_panel, self.playback_panel):
             panel.show_scene(scene)
         self._draw(force=True)
-
-    def _walker_colors(self) -> list[str]:
-        walkers = max(1, len(self.scene.starts))
-        return [h.color for h in self.scene.walking for _ in range(walkers)]
 
     def _restart(self) -> None:
         """Start the engine again from step 0 for the current scene."""
@@ -228,7 +231,7 @@ class MainWindow(QMainWindow):
         if step == self.shown_step and not force:
             return
         frame = frame_at(run, step)
-        self.view.show_frame(frame)
+        self.view.show_frame(frame, self.scene.steps)
         self.shown_step = step
         self._count_frame()
         self._show_status(run, step)
@@ -287,6 +290,18 @@ class MainWindow(QMainWindow):
 
     def _on_view_fog_wheel(self, notches: float) -> None:
         self.scale_fog_radius(notches)
+
+    # --- layout and cameras ---------------------------------------------------------------
+    def toggle_layout(self) -> None:
+        layout = "split" if self.scene.layout == "overlay" else "overlay"
+        self.apply(replace(self.scene, layout=layout))
+
+    def set_camera(self, mode: str) -> None:
+        self.apply(replace(self.scene, camera=mode))
+
+    def _on_reset_camera(self) -> None:
+        self.apply(replace(self.scene, camera="orbit"))
+        self.view.reset_camera()
 
     # --- hikers ---------------------------------------------------------------------------
     def _on_surface_panel_surface_changed(self, name: str) -> None:

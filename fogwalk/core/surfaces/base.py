@@ -30,6 +30,13 @@ class Surface(Protocol):
 
     All functions are vectorised: ``x`` and ``y`` are arrays of one shape and
     every result has that shape.
+
+    Optional attributes, read with ``getattr`` and a default: ``source`` (a
+    citation), ``log_height`` (draw heights on a log scale) and ``game``. A
+    game surface (``game = True``) is a two-player min-max game: x minimises
+    ``value`` while y maximises it, so the engine walks it by simultaneous
+    descent-ascent. Its equilibrium is a saddle, not a minimum: ``minima``
+    stays empty and the description says where the equilibrium lies.
     """
 
     name: str
@@ -78,6 +85,7 @@ class SymbolicSurface:
     description: str = ""
     source: str = ""
     log_height: bool = False  # huge value ranges (Rosenbrock) read better on a log scale
+    game: bool = False  # a min-max game: x descends, y ascends (see Surface)
     _compiled: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
