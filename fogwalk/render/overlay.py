@@ -31,6 +31,9 @@ def burn_overlays(
     counter: str = "",
 ) -> np.ndarray:
     """Draw the overlays onto an (h, w, 3) uint8 image in place and return it."""
+    if not pixels.flags.c_contiguous:  # a cell of a larger frame: draw on a copy, put it back
+        pixels[...] = burn_overlays(pixels.copy(), title=title, legend=legend, counter=counter)
+        return pixels
     height, width = pixels.shape[:2]
     image = QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888)
     painter = QPainter(image)

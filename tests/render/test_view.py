@@ -2,20 +2,16 @@
 
 import numpy as np
 import pytest
-import sympy as sp
-from PySide6.QtGui import QVector3D
+from scenes import FLAT, top_down
 
 from fogwalk.core import get_surface, simulate
 from fogwalk.core.engine import Status
 from fogwalk.core.scene import Fog
-from fogwalk.core.surfaces import SymbolicSurface
-from fogwalk.core.surfaces.base import X
 from fogwalk.render.frame import HikerFrame, frame_at
 from fogwalk.render.mesh import WORLD_SIZE
 from fogwalk.render.view import TerrainView, rgba
 
 W, H = 320, 240
-FLAT = SymbolicSurface("flat", sp.Integer(0) * X, (-5.0, 5.0, -5.0, 5.0))
 FOG_RGB = rgba(Fog().color)[:3] * 255
 
 
@@ -40,10 +36,6 @@ def one_hiker(x: float, y: float, status=Status.RUNNING) -> HikerFrame:
         trails=np.array([[[x, y, 0.0]]]),
         memory=np.zeros((0, 2)),
     )
-
-
-def top_down(view: TerrainView) -> None:
-    view.setCameraPosition(pos=QVector3D(0, 0, 0), distance=16, elevation=90, azimuth=-90)
 
 
 def ground_distance(view: TerrainView, x: float, y: float) -> tuple[np.ndarray, np.ndarray]:

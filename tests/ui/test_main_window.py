@@ -162,3 +162,20 @@ def test_playback_waits_for_the_engine_and_stops_only_at_the_end(window, qtbot):
     window.apply(replace(window.scene, steps=300, speed=2000.0))
     qtbot.waitUntil(lambda: not window.playing, timeout=30_000)
     assert window.shown_step == 300 and window.run.computed == 300
+
+
+def test_layout_and_camera_keys(window, qtbot):
+    qtbot.waitUntil(lambda: window.run is not None and window.run.computed > 20, timeout=10_000)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    assert window.scene.layout == "split" and window.view.layout_mode == "split"
+    assert [g[0] for g in window.view.groups] == [h.spec for h in window.scene.walking]
+    qtbot.keyClick(window, Qt.Key.Key_2)
+    assert window.scene.camera == "follow" and window.view.camera_mode == "follow"
+    qtbot.keyClick(window, Qt.Key.Key_3)
+    assert window.view.camera_mode == "eye"
+    qtbot.keyClick(window, Qt.Key.Key_1)
+    assert window.view.camera_mode == "orbit"
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    assert window.view.layout_mode == "overlay"

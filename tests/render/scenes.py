@@ -1,0 +1,14 @@
+"""Scenes the rendering tests share: a flat terrain seen straight from above."""
+
+import sympy as sp
+from PySide6.QtGui import QVector3D
+
+from fogwalk.core.surfaces import SymbolicSurface
+from fogwalk.core.surfaces.base import X
+
+# Flat: the terrain lies at height 0, so a pixel's ground point is a ray-plane hit.
+FLAT = SymbolicSurface("flat", sp.Integer(0) * X, (-5.0, 5.0, -5.0, 5.0))
+
+
+def top_down(view) -> None:
+    view.setCameraPosition(pos=QVector3D(0, 0, 0), distance=16, elevation=90, azimuth=-90)
