@@ -55,8 +55,9 @@ def matplotlib_export(scene, run, frames: int, path: str) -> float:
     gx, gy = np.meshgrid(xs, ys)
     figure = plt.figure(figsize=(WIDTH / 100, HEIGHT / 100), dpi=100)
     axes = figure.add_subplot(projection="3d")
-    axes.plot_surface(gx, gy, loss, cmap="viridis", rstride=1, cstride=1, linewidth=0,
-                      antialiased=False)
+    axes.plot_surface(
+        gx, gy, loss, cmap="viridis", rstride=1, cstride=1, linewidth=0, antialiased=False
+    )
     lines = [axes.plot([], [], [], color=h.color, lw=2)[0] for h in scene.walking]
     points = [axes.plot([], [], [], "o", color=h.color, ms=8)[0] for h in scene.walking]
     steps = frame_steps(VideoSettings(frames=frames), run.steps)
@@ -94,8 +95,10 @@ def main() -> None:
                 matplotlib_export(scene, run, args.frames, f"{folder}/mpl.mp4")
             )
     fogwalk, baseline = (statistics.median(times[k]) for k in ("fogwalk", "matplotlib"))
-    print(f"{args.frames} frames {WIDTH}x{HEIGHT} MP4, {os.cpu_count()} cores, median of "
-          f"{args.repeat}")
+    print(
+        f"{args.frames} frames {WIDTH}x{HEIGHT} MP4, {os.cpu_count()} cores, median of "
+        f"{args.repeat}"
+    )
     print(f"  fogwalk     {fogwalk:8.1f} s  ({args.frames / fogwalk:5.1f} frames/s)")
     print(f"  matplotlib  {baseline:8.1f} s  ({args.frames / baseline:5.1f} frames/s)")
     print(f"  fogwalk is {baseline / fogwalk:.1f}x faster  (target >= 5x)")

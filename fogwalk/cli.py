@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .core.defaults import DEFAULT_OPTIMIZERS
 from .core.errors import FogwalkError
@@ -75,36 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trace.add_argument(
         "surface",
-        metavar="SURFACE",
-        help="a built-in surface name, a file (.npy .npz .csv .png .tif .asc .h5) or a formula "
-        "in x and y such as 'x^2 + 3*sin(y)'",
+        metavar="SOURCE",
+        help="a scenario file (.toml), a built-in surface name, a surface file (.npy .npz .csv "
+        ".png .tif .asc .h5) or a formula in x and y such as 'x^2 + 3*sin(y)'",
     )
-    trace.add_argument(
-        "--domain",
-        type=_domain,
-        metavar="XMIN,XMAX,YMIN,YMAX",
-        help="the domain of a formula (default -3,3,-3,3), of a file without coordinates "
-        "(.npy, a .csv matrix, images) or of a built-in",
-    )
-    trace.add_argument(
-        "-O",
-        "--optimizer",
-        dest="optimizers",
-        action="append",
-        metavar="SPEC",
-        help="NAME or NAME:key=value,... e.g. adam:lr=0.01,betas=0.9/0.999 (repeatable; "
-        f"default: {' '.join(DEFAULT_OPTIMIZERS)})",
-    )
-    trace.add_argument(
-        "-s",
-        "--start",
-        dest="starts",
-        action="append",
-        type=_point,
-        metavar="X,Y",
-        help="a start point (repeatable; default: the surface's own start)",
-    )
-    trace.add_argument("-n", "--steps", type=_steps, default=200, help="updates (default 200)")
+    _add_scene_arguments(trace, default_steps=None)
     trace.add_argument(
         "-f",
         "--format",
@@ -129,51 +106,72 @@ def _add_export_parser(commands) -> None:
         "export",
         help="render an animation to MP4, WebM, GIF or a folder of PNGs (no display needed)",
         description="Render the hikers' walk to a video. The format follows OUT's extension: "
-        ".mp4 (H.264), .webm (VP9), .gif, or a folder name for numbered PNG frames.",
+        ".mp4 (H.264), .webm (VP9), .gif, or a folder name for numbered PNG frames. Options "
+        "given here override a scenario's.",
     )
-    export.add_argument("source", metavar="SOURCE", help="a built-in surface name")
-    export.add_argument("-o", "--output", required=True, metavar="OUT", help="the video file")
     export.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="a scenario file (.toml), a built-in surface, a surface file or a formula",
+    )
+    export.add_argument("-o", "--output", required=True, metavar="OUT", help="the video file")
+    _add_scene_arguments(export, default_steps=None)
+    export.add_argument(
+        "--frames",
+        type=_positive,
+        help="exactly this many frames, spread evenly over the steps (default: one frame per step)",
+    )
+    export.add_argument("--steps-per-frame", type=_positive, metavar="N")
+    export.add_argument("--fps", type=float, help="frame rate (default 30)")
+    export.add_argument("--size", help="WxH, 720p or 1080p (default 1280x720)")
+    export.add_argument("--layout", choices=LAYOUTS)
+    export.add_argument(
+        "--camera",
+        choices=CAMERAS,
+        help="still (as it is), orbit (slowly around), follow (the first hiker)",
+    )
+    export.add_argument(
+        "--title", help="title burned into the frames (default: the surface's name; '' for none)"
+    )
+    export.add_argument("--no-fog", action="store_true", help="show the whole terrain")
+    export.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    export.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _add_scene_arguments(parser, default_steps: int | None) -> None:
+    """The options trace and export share: hikers, starts, steps, domain."""
+    parser.add_argument(
         "-O",
         "--optimizer",
         dest="optimizers",
         action="append",
         metavar="SPEC",
-        help="hiker spec, repeatable (default: the default scene's four hikers)",
+        help="NAME or NAME:key=value,... e.g. adam:lr=0.01,betas=0.9/0.999 (repeatable; "
+        "default: the scenario's hikers, else " + " ".join(DEFAULT_OPTIMIZERS) + ")",
     )
-    export.add_argument(
+    parser.add_argument(
         "-s",
         "--start",
         dest="starts",
         action="append",
         type=_point,
         metavar="X,Y",
-        help="a start point (repeatable)",
+        help="a start point (repeatable; default: the scenario's, else the surface's own)",
     )
-    export.add_argument("-n", "--steps", type=_steps, default=300, help="updates (default 300)")
-    export.add_argument(
-        "--frames",
-        type=_positive,
-        help="exactly this many frames, spread evenly over the steps (default: one frame per step)",
+    parser.add_argument(
+        "-n",
+        "--steps",
+        type=_steps,
+        default=default_steps,
+        help=f"updates (default: the scenario's, else {default_steps or 300})",
     )
-    export.add_argument("--steps-per-frame", type=_positive, default=1, metavar="N")
-    export.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30)")
-    export.add_argument("--size", default="1280x720", help="WxH, 720p or 1080p (default 1280x720)")
-    export.add_argument("--layout", choices=LAYOUTS, default="overlay")
-    export.add_argument(
-        "--camera",
-        choices=CAMERAS,
-        default="still",
-        help="still (as it is), orbit (slowly around), follow (the first hiker)",
+    parser.add_argument(
+        "--domain",
+        type=_domain,
+        metavar="XMIN,XMAX,YMIN,YMAX",
+        help="the domain of a formula (default -3,3,-3,3), of a file without coordinates "
+        "(.npy, a .csv matrix, an image), or a built-in's viewing window",
     )
-    export.add_argument(
-        "--title",
-        default=None,
-        help="title burned into the frames (default: the surface's name; '' for none)",
-    )
-    export.add_argument("--no-fog", action="store_true", help="show the whole terrain")
-    export.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
-    export.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
 def _positive(text: str) -> int:
@@ -183,38 +181,72 @@ def _positive(text: str) -> int:
     return value
 
 
-def _export(args: argparse.Namespace) -> int:
-    from dataclasses import replace
+def scene_from_source(source: str, domain=None):
+    """A scenario file (its scene and video settings), or a surface (the default scene on it)."""
+    from .core.export import VideoSettings
+    from .core.scenario import load_scenario
+    from .core.scene import Scene
 
+    if source.lower().endswith(".toml"):
+        scene, settings = load_scenario(source)
+        if domain is not None:
+            scene = dataclasses.replace(scene, domain=domain)
+    else:
+        path = Path(source)
+        text = str(path.resolve()) if path.exists() else source
+        scene, settings = Scene(surface=text, domain=domain), VideoSettings()
+    scene.load_surface()  # a bad surface fails here, before any work
+    return scene, settings
+
+
+def _apply_scene_arguments(scene, args: argparse.Namespace, default_steps: int | None):
     from .core.defaults import HIKER_COLORS
-    from .core.export import VideoSettings, parse_size
-    from .core.scene import Hiker, Scene
-    from .core.surfaces import get_surface
-    from .core.video import check_size, check_target
+    from .core.scene import Hiker
 
-    surface = get_surface(args.source)
-    width, height = parse_size(args.size)
-    check_size(args.output, width, height)
-    check_target(args.output, args.overwrite)
-    scene = Scene(surface=surface.name, steps=max(args.steps, 1), starts=tuple(args.starts or ()))
+    changes: dict = {}
     if args.optimizers:
-        hikers = tuple(
+        changes["hikers"] = tuple(
             Hiker(spec, HIKER_COLORS[i % len(HIKER_COLORS)])
             for i, spec in enumerate(args.optimizers)
         )
-        scene = replace(scene, hikers=hikers)
+    if args.starts:
+        changes["starts"] = tuple(args.starts)
+    if args.steps is not None:
+        changes["steps"] = max(args.steps, 1)
+    elif default_steps is not None:
+        changes["steps"] = default_steps
+    return dataclasses.replace(scene, **changes)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .core.export import parse_size
+    from .core.video import check_size, check_target
+
+    scene, settings = scene_from_source(args.source, args.domain)
+    scenario = args.source.lower().endswith(".toml")
+    scene = _apply_scene_arguments(scene, args, None if scenario else 300)
     if args.no_fog:
-        scene = replace(scene, fog=replace(scene.fog, enabled=False))
-    settings = VideoSettings(
-        width=width,
-        height=height,
-        fps=args.fps,
-        frames=args.frames,
-        steps_per_frame=args.steps_per_frame,
-        camera=args.camera,
-        layout=args.layout,
-        title=surface.label if args.title is None else args.title,
-    )
+        scene = dataclasses.replace(scene, fog=dataclasses.replace(scene.fog, enabled=False))
+    changes = {
+        "fps": args.fps,
+        "frames": args.frames,
+        "steps_per_frame": args.steps_per_frame,
+        "camera": args.camera,
+        "layout": args.layout,
+        "title": args.title,
+    }
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if args.size is not None:
+        changes["width"], changes["height"] = parse_size(args.size)
+    if "title" not in changes and not settings.title:
+        changes["title"] = scene.load_surface().label
+    if args.frames is not None or args.steps_per_frame is not None:
+        changes.setdefault("frames", None)  # the command line's choice replaces the file's
+    if settings.last_step is not None and settings.last_step > scene.steps:
+        changes["last_step"] = scene.steps
+    settings = dataclasses.replace(settings, **changes)
+    check_size(args.output, settings.width, settings.height)
+    check_target(args.output, args.overwrite)
     return _render_video(scene, settings, args)
 
 
@@ -265,15 +297,20 @@ def _progress_bar(started: float):
 def _trace(args: argparse.Namespace) -> int:
     from .core import simulate
     from .core.files import atomic_output
-    from .core.surfaces import get_surface
     from .core.trace import write_csv, write_json
 
-    run = simulate(
-        get_surface(args.surface, domain=args.domain),
-        args.optimizers or list(DEFAULT_OPTIMIZERS),
-        starts=args.starts,
-        steps=args.steps,
+    scene, _ = scene_from_source(args.surface, args.domain)
+    scene = _apply_scene_arguments(scene, args, None)
+    if not args.surface.lower().endswith(".toml") and not args.optimizers:
+        specs = list(DEFAULT_OPTIMIZERS)
+    else:
+        specs = [h.spec for h in scene.walking]
+    steps = (
+        args.steps
+        if args.steps is not None
+        else (scene.steps if args.surface.lower().endswith(".toml") else 200)
     )
+    run = simulate(scene.load_surface(), specs, starts=scene.starts or None, steps=steps)
     fmt = args.format or ("json" if (args.output or "").lower().endswith(".json") else "csv")
     write = write_json if fmt == "json" else write_csv
     if args.output:
@@ -329,10 +366,15 @@ def _describe(hp) -> str:
     return f"{setting:34s} {hp.describe_range():22s} {scale:3s}  {hp.help}"
 
 
+COMMANDS = ("trace", "export", "surfaces", "optimizers")
+
+
 def _open_app(args: argparse.Namespace) -> int:
     from .ui.app import run
 
-    return run()
+    source = getattr(args, "source", None)
+    scene = scene_from_source(source)[0] if source else None
+    return run(scene)
 
 
 _POINT_OPTIONS = ("-s", "--start", "--domain")
@@ -360,7 +402,18 @@ def _attach_negative_points(argv: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fogwalk`` command; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(_attach_negative_points(sys.argv[1:] if argv is None else argv))
+    argv = _attach_negative_points(sys.argv[1:] if argv is None else argv)
+    if len(argv) == 1 and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        try:  # `fogwalk PATH`: the app on a scenario, a surface file or a formula
+            return _open_app(argparse.Namespace(source=argv[0]))
+        except FogwalkError as error:
+            print(
+                f"fogwalk: error: {argv[0]!r} is neither a command ({', '.join(COMMANDS)}) "
+                f"nor a scenario, surface file or formula that opens: {error}",
+                file=sys.stderr,
+            )
+            return 2
+    args = parser.parse_args(argv)
     handlers = {
         "trace": _trace,
         "export": _export,

@@ -69,6 +69,8 @@ class Scene:
     speed: float = 30.0  # steps per second of playback
     layout: str = "overlay"  # all hikers on one terrain, or one viewport per optimizer
     camera: str = "orbit"  # free, a chase camera behind each hiker, or the hiker's own eye
+    domain: tuple[float, float, float, float] | None = None  # formulas, coordinate-free grids
+    dataset: str | None = None  # which dataset of a loss-landscape .h5 file
 
     def __post_init__(self) -> None:
         if self.resolution not in RESOLUTIONS:
@@ -92,6 +94,14 @@ class Scene:
         used = {h.color for h in self.hikers}
         free = [c for c in HIKER_COLORS if c not in used]
         return free[0] if free else HIKER_COLORS[len(self.hikers) % len(HIKER_COLORS)]
+
+    def load_surface(self):
+        """The scene's surface: a built-in, a formula or a file (with its domain, dataset)."""
+        from .surfaces import get_surface, load_surface
+
+        if self.dataset is not None:
+            return load_surface(self.surface, domain=self.domain, dataset=self.dataset)
+        return get_surface(self.surface, domain=self.domain)
 
     def with_hiker(self, index: int, **changes) -> Scene:
         hikers = list(self.hikers)

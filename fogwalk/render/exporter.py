@@ -12,7 +12,6 @@ from ..core.errors import FogwalkError
 from ..core.export import VideoSettings, frame_steps, grid_shape
 from ..core.optimizers import make_optimizer
 from ..core.scene import Scene
-from ..core.surfaces import get_surface
 from ..core.video import VideoWriter
 from .frame import frame_at
 from .overlay import LegendEntry, burn_overlays
@@ -27,7 +26,7 @@ class ExportCancelledError(FogwalkError):
 
 def compute_run(scene: Scene, last_step: int | None = None) -> Run:
     """Simulate the scene to its last step (or ``last_step``) in one go."""
-    surface = get_surface(scene.surface)
+    surface = scene.load_surface()
     optimizers = [make_optimizer(h.spec) for h in scene.walking]
     if not optimizers:
         raise FogwalkError("the scene has no hiker to export")

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -22,11 +23,14 @@ from PySide6.QtWidgets import (
 from ..core.engine import Engine, Run, Status
 from ..core.optimizers import make_optimizer
 from ..core.scene import Hiker, Scene
-from ..core.surfaces import get_surface
 from ..render.frame import frame_at
+from ..render.mesh import height_is_log
 from ..render.view import TerrainView
 from .export_dialog import run_export
-from .panels import FogPanel, HikersPanel, PlaybackPanel, SurfacePanel
+from .hyper_editor import HyperDialog
+from .loss_plot import LossPlot
+from .map_panel import MapPanel
+from .panels import MAX_SPEED, FogPanel, HikersPanel, PlaybackPanel, SurfacePanel
 from .worker import SimulationThread
 
 FRAME_MS = 16  # the playback clock: up to 60 frames per second
@@ -43,7 +47,7 @@ class MainWindow(QMainWindow):
     def __init__(self, scene: Scene | None = None) -> None:
         super().__init__()
         self.setWindowTitle("FogWalk")
-        self.resize(1360, 820)
+        self.resize(1600, 900)
         self.scene = Scene()
         self.simulation = SimulationThread(self)
         self.simulation.worker.started.connect(self._on_worker_started)
@@ -60,7 +64,19 @@ class MainWindow(QMainWindow):
 
         self.view = TerrainView()
         self.view.fog_wheel.connect(self._on_view_fog_wheel)
-        self.setCentralWidget(self.view)
+        self.map_panel = MapPanel()
+        self.map_panel.starts_changed.connect(self._on_map_panel_starts_changed)
+        self.loss_plot = LossPlot()
+        self.loss_plot.scrubbed.connect(self._on_scrubbed)
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.addWidget(self.map_panel)
+        side.addWidget(self.loss_plot)
+        central = QSplitter(Qt.Orientation.Horizontal)
+        central.addWidget(self.view)
+        central.addWidget(side)
+        central.setStretchFactor(0, 3)
+        central.setStretchFactor(1, 2)
+        self.setCentralWidget(central)
         self._build_panels()
         self._build_actions()
         self.status = QLabel()
@@ -112,6 +128,9 @@ class MainWindow(QMainWindow):
         self.hikers_panel.lr_changed.connect(self._on_hikers_panel_lr_changed)
         self.hikers_panel.remove_requested.connect(self._on_hikers_panel_remove_requested)
         self.hikers_panel.add_requested.connect(self._on_hikers_panel_add_requested)
+        self.hikers_panel.edit_requested.connect(self._on_hikers_panel_edit_requested)
+        self.hikers_panel.duplicate_requested.connect(self._on_hikers_panel_duplicate_requested)
+        self.playback_panel.scrubbed.connect(self._on_scrubbed)
         self.fog_panel.fog_changed.connect(lambda fog: self.apply(replace(self.scene, fog=fog)))
         self.playback_panel.play_toggled.connect(self.toggle_play)
         self.playback_panel.step_requested.connect(self.step_once)
@@ -156,7 +175,9 @@ class MainWindow(QMainWindow):
         ):
             self.setCursor(Qt.CursorShape.WaitCursor)
             try:
-                self.view.set_terrain(get_surface(scene.surface), scene.resolution, scene.height)
+                surface = scene.load_surface()
+                self.view.set_terrain(surface, scene.resolution, scene.height)
+                self.map_panel.show_surface(surface, height_is_log(surface, scene.height))
             finally:
                 self.unsetCursor()
         if force or old.fog != scene.fog:
@@ -180,11 +201,12 @@ class MainWindow(QMainWindow):
         """Start the engine again from step 0 for the current scene."""
         self.run, self.engine = None, None
         self.position, self.shown_step = 0.0, -1
+        self.map_panel.set_starts(self.scene.starts)
         walking = self.scene.walking
         if not walking:
             self.simulation.cancel()  # nothing to walk
             return
-        surface = get_surface(self.scene.surface)
+        surface = self.scene.load_surface()
         starts = self.scene.starts or (surface.start,)
         optimizers = [make_optimizer(h.spec) for h in walking]
         self.simulation.submit(surface, optimizers, starts, self.scene.steps, self._horizon())
@@ -198,11 +220,16 @@ class MainWindow(QMainWindow):
         if generation == self.simulation.generation:
             self.engine = engine
             self.run = engine.result()
+            colors = [h.color for h in self.scene.walking]
+            self.map_panel.show_run(self.run, colors)
+            self.loss_plot.show_run(self.run, colors, [h.spec for h in self.scene.walking])
             self._draw(force=True)
 
     def _on_worker_progressed(self, generation: int, computed: int) -> None:
         if generation == self.simulation.generation and self.engine is not None:
             self.run = self.engine.result()
+            self.map_panel.show_run(self.run, [h.color for h in self.scene.walking])
+            self.loss_plot.update_to(computed)
             self.playback_panel.show_position(self.shown_step, computed, self.scene.steps)
 
     def _on_worker_failed(self, generation: int, message: str) -> None:
@@ -214,6 +241,8 @@ class MainWindow(QMainWindow):
         now = time.perf_counter()
         elapsed, self._last_tick = now - self._last_tick, now
         if self.playing and self.run is not None:
+            if self.scene.speed >= MAX_SPEED:
+                self.position = float(self.run.computed)  # as fast as the engine goes
             self.position += self.scene.speed * min(elapsed, 0.25)
             self.position = min(self.position, float(self.run.computed))  # wait for the engine
             if self.position >= self.scene.steps:
@@ -232,6 +261,9 @@ class MainWindow(QMainWindow):
             return
         frame = frame_at(run, step)
         self.view.show_frame(frame, self.scene.steps)
+        fog = self.scene.fog
+        self.map_panel.show_step(step, fog.radius if fog.enabled else None)
+        self.loss_plot.show_step(step)
         self.shown_step = step
         self._count_frame()
         self._show_status(run, step)
@@ -305,7 +337,7 @@ class MainWindow(QMainWindow):
 
     # --- hikers ---------------------------------------------------------------------------
     def _on_surface_panel_surface_changed(self, name: str) -> None:
-        self.apply(replace(self.scene, surface=name, starts=()))
+        self.apply(replace(self.scene, surface=name, starts=(), domain=None, dataset=None))
         self.set_playing(True)
 
     def _on_hikers_panel_lr_changed(self, index: int, lr: float) -> None:
@@ -316,6 +348,26 @@ class MainWindow(QMainWindow):
         hikers = self.scene.hikers[:index] + self.scene.hikers[index + 1 :]
         self.apply(replace(self.scene, hikers=hikers))
 
+    def _on_hikers_panel_edit_requested(self, index: int) -> None:
+        spec = HyperDialog.edit(self.scene.hikers[index].spec, self)
+        if spec is not None:
+            self.apply(self.scene.with_hiker(index, spec=spec))
+
+    def _on_hikers_panel_duplicate_requested(self, index: int) -> None:
+        copy = replace(self.scene.hikers[index], color=self.scene.next_color())
+        hikers = list(self.scene.hikers)
+        hikers.insert(index + 1, copy)
+        self.apply(replace(self.scene, hikers=tuple(hikers)))
+
+    def _on_map_panel_starts_changed(self, starts: tuple) -> None:
+        self.apply(replace(self.scene, starts=tuple(starts)))
+        self.set_playing(True)
+
+    def _on_scrubbed(self, step: int) -> None:
+        self.set_playing(False)
+        self.position = float(step)
+        self._draw()
+
     def _on_hikers_panel_add_requested(self, name: str) -> None:
         hiker = Hiker(make_optimizer(name).spec, self.scene.next_color())
         self.apply(replace(self.scene, hikers=(*self.scene.hikers, hiker)))
@@ -323,7 +375,7 @@ class MainWindow(QMainWindow):
     # --- export ------------------------------------------------------------------------------
     def export_video(self) -> None:
         """File ▸ Export Video: the same view code renders every frame, offscreen."""
-        title = get_surface(self.scene.surface).label
+        title = self.scene.load_surface().label
         self.export_job = run_export(self, self.scene, title, self.view.camera_state())
 
     # --- closing ----------------------------------------------------------------------------

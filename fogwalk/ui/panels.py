@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSlider,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -23,6 +24,8 @@ from ..core.optimizers import get_definition, make_optimizer, optimizer_names
 from ..core.scene import HEIGHT_MODES, RESOLUTIONS, Fog, Hiker, Scene
 from ..core.surfaces import get_surface, surface_names
 from .widgets import ColorButton, FloatSlider
+
+MAX_SPEED = 5000.0  # steps per second; at the top of the slider playback keeps up with the engine
 
 
 def _blocked(widget, setter, value) -> None:
@@ -90,12 +93,20 @@ class HikerRow(QWidget):
         self.enabled.setChecked(hiker.enabled)
         self.enabled.setToolTip("Walk (or rest) this hiker")
         self.color = ColorButton(hiker.color)
-        self.name = QLabel(optimizer.name)
+        changed = optimizer.spec.partition(":")[2].replace("lr=", "").split(",")
+        extra = [c for c in changed if c and "=" in c]
+        self.name = QLabel(optimizer.name + (" *" if extra else ""))
         self.name.setToolTip(f"{hiker.spec}\n{optimizer.definition.summary}")
         self.name.setMinimumWidth(72)
         low, high = lr.ui_range or (1e-5, 10.0)
         self.lr = FloatSlider(low, high, optimizer.hyper["lr"], log=True)
         self.lr.setToolTip("Learning rate")
+        edit = QToolButton()
+        edit.setText("⋯")
+        edit.setToolTip("Every hyper-parameter of this hiker")
+        duplicate = QToolButton()
+        duplicate.setText("⧉")
+        duplicate.setToolTip("Duplicate this hiker (to compare two settings of one optimizer)")
         remove = QToolButton()
         remove.setText("✕")
         remove.setToolTip("Remove this hiker")
@@ -104,7 +115,10 @@ class HikerRow(QWidget):
         for widget in (self.enabled, self.color, self.name):
             layout.addWidget(widget)
         layout.addWidget(self.lr, 1)
-        layout.addWidget(remove)
+        for widget in (edit, duplicate, remove):
+            layout.addWidget(widget)
+        edit.clicked.connect(lambda: panel.edit_requested.emit(index))
+        duplicate.clicked.connect(lambda: panel.duplicate_requested.emit(index))
         self.enabled.toggled.connect(lambda on: panel.enabled_changed.emit(index, on))
         self.color.color_changed.connect(lambda c: panel.color_changed.emit(index, c))
         self.lr.value_changed.connect(lambda v: panel.lr_changed.emit(index, v))
@@ -119,6 +133,8 @@ class HikersPanel(QGroupBox):
     lr_changed = Signal(int, float)
     remove_requested = Signal(int)
     add_requested = Signal(str)
+    edit_requested = Signal(int)
+    duplicate_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Hikers", parent)
@@ -198,6 +214,7 @@ class PlaybackPanel(QGroupBox):
     step_requested = Signal()
     reset_requested = Signal()
     speed_changed = Signal(float)
+    scrubbed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Playback", parent)
@@ -207,8 +224,11 @@ class PlaybackPanel(QGroupBox):
         step.setToolTip("One step forward (Right)")
         reset = QPushButton("Reset")
         reset.setToolTip("Back to the start (R)")
-        self.speed = FloatSlider(0.5, 2000.0, 30.0, log=True, fmt="{:.3g}/s")
-        self.speed.setToolTip("Steps per second")
+        self.speed = FloatSlider(0.5, MAX_SPEED, 30.0, log=True, fmt="{:.3g}/s")
+        self.speed.setToolTip("Steps per second; all the way right: as fast as the engine goes")
+        self.scrubber = QSlider(Qt.Orientation.Horizontal)
+        self.scrubber.setToolTip("Scrub through the steps computed so far")
+        self.scrubber.setRange(0, 0)
         self.position = QLabel("step 0")
         self.position.setAlignment(Qt.AlignmentFlag.AlignCenter)
         buttons = QHBoxLayout()
@@ -218,11 +238,13 @@ class PlaybackPanel(QGroupBox):
         form = QFormLayout(self)
         form.addRow(buttons)
         form.addRow("Speed", self.speed)
+        form.addRow("Step", self.scrubber)
         form.addRow(self.position)
         self.play.clicked.connect(self.play_toggled)
         step.clicked.connect(self.step_requested)
         reset.clicked.connect(self.reset_requested)
         self.speed.value_changed.connect(self.speed_changed)
+        self.scrubber.sliderMoved.connect(self.scrubbed)
 
     def show_scene(self, scene: Scene) -> None:
         self.speed.setValue(scene.speed)
@@ -232,3 +254,6 @@ class PlaybackPanel(QGroupBox):
 
     def show_position(self, step: int, computed: int, total: int) -> None:
         self.position.setText(f"step {step} / {total}  (computed {computed})")
+        if not self.scrubber.isSliderDown():
+            _blocked(self.scrubber, self.scrubber.setMaximum, computed)
+            _blocked(self.scrubber, self.scrubber.setValue, step)

@@ -140,7 +140,7 @@ def test_listings(capsys):
         (["trace", "booth", "-s", "1;2"], "start '1;2' is not X,Y"),
         (["trace", "booth", "-n", "-5"], "steps must be 0 or more"),
         (["trace", "booth", "-o", "/nonexistent/dir/out.csv"], "does not exist"),
-        (["frobnicate"], "invalid choice"),
+        (["frobnicate"], "is neither a command"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(argv, message):

