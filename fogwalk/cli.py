@@ -372,9 +372,8 @@ COMMANDS = ("trace", "export", "surfaces", "optimizers")
 def _open_app(args: argparse.Namespace) -> int:
     from .ui.app import run
 
-    source = getattr(args, "source", None)
-    scene = scene_from_source(source)[0] if source else None
-    return run(scene)
+    scenes = [scene_from_source(source)[0] for source in getattr(args, "sources", ())]
+    return run(*scenes)
 
 
 _POINT_OPTIONS = ("-s", "--start", "--domain")
@@ -403,13 +402,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fogwalk`` command; returns the exit status."""
     parser = build_parser()
     argv = _attach_negative_points(sys.argv[1:] if argv is None else argv)
-    if len(argv) == 1 and not argv[0].startswith("-") and argv[0] not in COMMANDS:
-        try:  # `fogwalk PATH`: the app on a scenario, a surface file or a formula
-            return _open_app(argparse.Namespace(source=argv[0]))
+    if argv and argv[0] not in COMMANDS and not any(a.startswith("-") for a in argv):
+        # `fogwalk PATH ...`: a window for each scenario, surface file or formula
+        try:
+            return _open_app(argparse.Namespace(sources=argv))
         except FogwalkError as error:
             print(
-                f"fogwalk: error: {argv[0]!r} is neither a command ({', '.join(COMMANDS)}) "
-                f"nor a scenario, surface file or formula that opens: {error}",
+                f"fogwalk: error: {' '.join(argv)!r} is neither a command "
+                f"({', '.join(COMMANDS)}) nor scenarios, surface files or formulas that open: "
+                f"{error}",
                 file=sys.stderr,
             )
             return 2

@@ -63,6 +63,7 @@ class TerrainView(gl.GLViewWidget):
         self._cell_terrain: gl.GLMeshItem | None = None
         self._terrain_args: tuple | None = None
         self._typical_slope = 1.0
+        self._ghost: gl.GLLinePlotItem | None = None
         self.hikers = HikerItems(self)
         self.reset_camera()
         self.set_fog(self.fog)
@@ -155,6 +156,27 @@ class TerrainView(gl.GLViewWidget):
             self._terrain.setVisible(not split)
         if self._cell_terrain is not None:
             self._cell_terrain.setVisible(split)
+
+    def set_ghost(self, points: np.ndarray | None) -> None:
+        """A trajectory (n, 2) in surface coordinates drawn as a pale path on the ground."""
+        if self._ghost is not None:
+            self.removeItem(self._ghost)
+            self._ghost = None
+        if points is None or self.mesh is None or len(points) < 2:
+            return
+        world = self.mesh.world
+        with np.errstate(all="ignore"):
+            loss = np.nan_to_num(self.surface.value(points[:, 0], points[:, 1]), nan=world.loss_min)
+        wx, wy = world.xy(points[:, 0], points[:, 1])
+        self._ghost = gl.GLLinePlotItem(
+            pos=np.column_stack([wx, wy, world.z(loss) + 0.04]),
+            color=(0.95, 0.95, 0.95, 0.8),
+            width=2.0,
+            antialias=True,
+            mode="line_strip",
+        )
+        self._ghost.setGLOptions("translucent")
+        self.addItem(self._ghost)
 
     def set_fog(self, fog: Fog) -> None:
         self.fog = fog

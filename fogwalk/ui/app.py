@@ -90,8 +90,8 @@ def create_application():
     return app
 
 
-def run(scene: Scene | None = None) -> int:
-    """Open the app on ``scene`` (the default scene if None); return the exit status."""
+def run(*scenes: Scene) -> int:
+    """Open a window on each scene, side by side (the default scene if none); exit status."""
     problem = display_problem()
     if problem:
         print(f"fogwalk: error: {problem}", file=sys.stderr)
@@ -106,6 +106,14 @@ def run(scene: Scene | None = None) -> int:
         return 1
     from .main_window import MainWindow
 
-    window = MainWindow(scene)
-    window.show()
+    screen = app.primaryScreen().availableGeometry()
+    windows = []
+    for index, scene in enumerate(scenes or (None,)):
+        window = MainWindow(scene)
+        if len(scenes) > 1:  # side by side, each a share of the screen's width
+            width = screen.width() // len(scenes)
+            window.resize(width, screen.height())
+            window.move(screen.left() + index * width, screen.top())
+        window.show()
+        windows.append(window)
     return app.exec()

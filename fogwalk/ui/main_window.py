@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -21,12 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.engine import Engine, Run, Status
+from ..core.errors import FogwalkError
+from ..core.export import VideoSettings
 from ..core.optimizers import make_optimizer
 from ..core.scene import Hiker, Scene
 from ..render.frame import frame_at
 from ..render.mesh import height_is_log
 from ..render.view import TerrainView
 from .export_dialog import run_export
+from .files import ask_open, ask_save, ask_trajectory, recent_files, remember, scene_for_path
 from .hyper_editor import HyperDialog
 from .loss_plot import LossPlot
 from .map_panel import MapPanel
@@ -60,6 +65,9 @@ class MainWindow(QMainWindow):
         self.shown_step = -1
         self._frame_times: list[float] = []
         self.export_job = None
+        self.video_settings = VideoSettings()
+        self._ghost_item = None
+        self.setAcceptDrops(True)
         self._last_tick = time.perf_counter()
 
         self.view = TerrainView()
@@ -113,6 +121,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
 
         self.surface_panel.surface_changed.connect(self._on_surface_panel_surface_changed)
+        self.surface_panel.formula_entered.connect(self._on_surface_panel_formula_entered)
         self.surface_panel.resolution_changed.connect(
             lambda r: self.apply(replace(self.scene, resolution=r))
         )
@@ -142,6 +151,9 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         menus = {name: self.menuBar().addMenu(name) for name in ("&File", "&View", "&Playback")}
         entries = [
+            ("&File", "&Open…", [QKeySequence.StandardKey.Open], self.open_file),
+            ("&File", "&Save Scenario…", [QKeySequence.StandardKey.Save], self.save_scenario),
+            ("&File", "Open &Trajectory…", [], self.open_trajectory),
             ("&File", "&Export Video…", ["Ctrl+E"], self.export_video),
             ("&File", "&Quit", [QKeySequence.StandardKey.Quit], self.close),
             ("&View", "&Fog on/off", ["F"], self.toggle_fog),
@@ -156,6 +168,8 @@ class MainWindow(QMainWindow):
             ("&Playback", "&Step", ["Right"], self.step_once),
             ("&Playback", "&Reset", ["R"], self.reset),
         ]
+        self.recent_menu = menus["&File"].addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
         for menu, text, keys, slot in entries:
             action = QAction(text, self)
             action.setShortcuts([QKeySequence(k) if isinstance(k, str) else k for k in keys])
@@ -371,6 +385,76 @@ class MainWindow(QMainWindow):
     def _on_hikers_panel_add_requested(self, name: str) -> None:
         hiker = Hiker(make_optimizer(name).spec, self.scene.next_color())
         self.apply(replace(self.scene, hikers=(*self.scene.hikers, hiker)))
+
+    # --- files ------------------------------------------------------------------------------
+    def open_file(self) -> None:
+        path = ask_open(self)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str) -> bool:
+        """Open a scenario or a surface file; a bad one gets a dialog naming the file."""
+        try:
+            scene, settings = scene_for_path(path, self.scene, self)
+        except FogwalkError as error:
+            if str(error) != "opening cancelled":
+                QMessageBox.warning(self, "Cannot open", str(error))
+            return False
+        if settings is not None:
+            self.video_settings = settings
+        self.apply(scene)
+        self.set_playing(True)
+        remember(str(Path(path).resolve()))
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+        return True
+
+    def save_scenario(self) -> None:
+        path = ask_save(self, self.scene, self.video_settings)
+        if path:
+            remember(path)
+            self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    def open_trajectory(self) -> None:
+        points = ask_trajectory(self)
+        if points is not None:
+            self.show_ghost(points)
+
+    def show_ghost(self, points) -> None:
+        """A real training trajectory (loss-landscape projection) drawn beside the hikers."""
+        if self._ghost_item is not None:
+            self.map_panel.plot.removeItem(self._ghost_item)
+        pen = pg.mkPen("#e8e8e8", width=2, style=Qt.PenStyle.DashLine)
+        self._ghost_item = self.map_panel.plot.plot(points[:, 0], points[:, 1], pen=pen)
+        self.view.set_ghost(points)
+
+    def _on_recent_menu_about_to_show(self) -> None:
+        self.recent_menu.clear()
+        for path in recent_files():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        self.recent_menu.setEnabled(True)
+
+    def _on_surface_panel_formula_entered(self, text: str) -> None:
+        scene = replace(self.scene, surface=text, domain=self.scene.domain, dataset=None, starts=())
+        try:
+            scene.load_surface()
+        except FogwalkError as error:
+            self.surface_panel.show_formula_error(str(error))
+            return
+        self.surface_panel.show_formula_error("")
+        self.apply(scene)
+        self.set_playing(True)
+
+    def dragEnterEvent(self, event) -> None:  # a Qt override: files dropped on the window
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # a Qt override
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.open_path(url.toLocalFile())
+                event.acceptProposedAction()
+                return
 
     # --- export ------------------------------------------------------------------------------
     def export_video(self) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMenu,
     QPushButton,
     QSlider,
@@ -41,6 +42,7 @@ class SurfacePanel(QGroupBox):
     surface_changed = Signal(str)
     resolution_changed = Signal(int)
     height_changed = Signal(str)
+    formula_entered = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Surface", parent)
@@ -56,8 +58,23 @@ class SurfacePanel(QGroupBox):
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setStyleSheet("color: palette(mid);")
+        self.formula = QLineEdit()
+        self.formula.setPlaceholderText("sin(x)*cos(y) + 0.1*(x^2 + y^2)   (Enter)")
+        self.formula.setToolTip(
+            "Type your own surface in x and y: + - * / ^, sin cos tan exp "
+            "log sqrt abs tanh arctan ..., pi, e. Exact derivatives by SymPy."
+        )
+        self.formula.returnPressed.connect(
+            lambda: self.formula_entered.emit(self.formula.text().strip())
+        )
+        self.formula_error = QLabel()
+        self.formula_error.setWordWrap(True)
+        self.formula_error.setStyleSheet("color: #c62828;")
+        self.formula_error.setVisible(False)
         form = QFormLayout(self)
         form.addRow(self.surface)
+        form.addRow("f(x, y) =", self.formula)
+        form.addRow(self.formula_error)
         form.addRow("Detail", self.resolution)
         form.addRow("Height", self.height)
         form.addRow(self.description)
@@ -71,15 +88,27 @@ class SurfacePanel(QGroupBox):
             lambda i: self.height_changed.emit(self.height.itemData(i))
         )
 
+    def show_formula_error(self, message: str) -> None:
+        self.formula_error.setText(message)
+        self.formula_error.setVisible(bool(message))
+
     def show_scene(self, scene: Scene) -> None:
-        _blocked(self.surface, self.surface.setCurrentIndex, self.surface.findData(scene.surface))
+        blocked = self.surface.blockSignals(True)  # showing the scene is not an edit of it
+        if self.surface.count() > len(surface_names()):
+            self.surface.removeItem(self.surface.count() - 1)
+        index = self.surface.findData(scene.surface)
+        if index < 0:  # a formula or a file: one extra entry names it
+            self.surface.addItem(f"▸ {scene.load_surface().label}", scene.surface)
+            index = self.surface.count() - 1
+        self.surface.setCurrentIndex(index)
+        self.surface.blockSignals(blocked)
         _blocked(
             self.resolution,
             self.resolution.setCurrentIndex,
             self.resolution.findData(scene.resolution),
         )
         _blocked(self.height, self.height.setCurrentIndex, self.height.findData(scene.height))
-        self.description.setText(get_surface(scene.surface).description)
+        self.description.setText(scene.load_surface().description)
 
 
 class HikerRow(QWidget):
@@ -105,7 +134,7 @@ class HikerRow(QWidget):
         edit.setText("⋯")
         edit.setToolTip("Every hyper-parameter of this hiker")
         duplicate = QToolButton()
-        duplicate.setText("⧉")
+        duplicate.setText("+")
         duplicate.setToolTip("Duplicate this hiker (to compare two settings of one optimizer)")
         remove = QToolButton()
         remove.setText("✕")

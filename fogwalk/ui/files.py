@@ -1,0 +1,101 @@
+"""Opening and saving from the window: scenarios, surface files, trajectories, recent files."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+
+from ..core.errors import FogwalkError
+from ..core.export import VideoSettings
+from ..core.scenario import load_scenario, save_scenario
+from ..core.scene import Scene
+from ..core.surfaces import list_datasets, load_projection, loader_filters
+
+SCENARIO_FILTER = "FogWalk scenario (*.toml)"
+RECENT_KEY = "recent_files"
+RECENT_COUNT = 8
+
+
+def open_filters() -> str:
+    """Scenarios first, then every surface format the loader registry knows."""
+    surfaces = loader_filters()
+    patterns = surfaces[0][surfaces[0].index("(") + 1 : -1]
+    return ";;".join([f"Scenarios and surfaces (*.toml {patterns})", SCENARIO_FILTER, *surfaces])
+
+
+def scene_for_path(
+    path: str, current: Scene, parent: QWidget | None
+) -> tuple[Scene, VideoSettings | None]:
+    """The scene that opening ``path`` leads to (a scenario, or the current scene on a surface).
+
+    A loss-landscape file with several datasets asks which one to show.
+    Raises FogwalkError (with the file and the reason) when it cannot be opened.
+    """
+    if path.lower().endswith(".toml"):
+        return load_scenario(path)
+    dataset = None
+    if path.lower().endswith((".h5", ".hdf5")):
+        names = list_datasets(path)
+        if len(names) > 1 and parent is not None:
+            name, ok = QInputDialog.getItem(
+                parent, "Which surface?", f"{Path(path).name} holds:", names, 0, False
+            )
+            if not ok:
+                raise FogwalkError("opening cancelled")
+            dataset = name
+    scene = dataclasses.replace(
+        current, surface=str(Path(path).resolve()), domain=None, dataset=dataset, starts=()
+    )
+    scene.load_surface()  # fail here, with the file's own message, not later in the view
+    return scene, None
+
+
+def remember(path: str) -> list[str]:
+    """Put ``path`` first in the recent files; returns the list."""
+    settings = QSettings("FogWalk", "FogWalk")
+    recent = [p for p in (settings.value(RECENT_KEY) or []) if p != path]
+    recent = [path, *recent][:RECENT_COUNT]
+    settings.setValue(RECENT_KEY, recent)
+    return recent
+
+
+def recent_files() -> list[str]:
+    recent = QSettings("FogWalk", "FogWalk").value(RECENT_KEY) or []
+    return [p for p in recent if Path(p).exists()]
+
+
+def ask_open(parent: QWidget) -> str | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open scenario or surface", "", open_filters())
+    return path or None
+
+
+def ask_save(parent: QWidget, scene: Scene, settings: VideoSettings) -> str | None:
+    """Ask where, then save atomically; returns the path, None when cancelled or failed."""
+    path, _ = QFileDialog.getSaveFileName(parent, "Save scenario", "scenario.toml", SCENARIO_FILTER)
+    if not path:
+        return None
+    if not path.lower().endswith(".toml"):
+        path += ".toml"
+    try:
+        save_scenario(path, scene, settings)
+    except FogwalkError as error:
+        QMessageBox.warning(parent, "Cannot save the scenario", str(error))
+        return None
+    return path
+
+
+def ask_trajectory(parent: QWidget):
+    """A training trajectory from a loss-landscape projection file, or None."""
+    path, _ = QFileDialog.getOpenFileName(
+        parent, "Open a training trajectory", "", "Loss-landscape projection (*.h5 *.hdf5)"
+    )
+    if not path:
+        return None
+    try:
+        return load_projection(path)
+    except FogwalkError as error:
+        QMessageBox.warning(parent, "Cannot open the trajectory", str(error))
+        return None
