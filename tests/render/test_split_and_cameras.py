@@ -3,26 +3,19 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from scenes import FLAT, top_down
+from scenes import FLAT, FOG_RGB, shown_view, top_down
 
 from fogwalk.core import get_surface, simulate
 from fogwalk.core.engine import Status
 from fogwalk.core.scene import Fog
 from fogwalk.render.frame import HikerFrame, frame_at
-from fogwalk.render.view import TerrainView, rgba
 
 W, H = 480, 240
-FOG_RGB = rgba(Fog().color)[:3] * 255
 
 
 @pytest.fixture
 def view(qtbot):
-    widget = TerrainView()
-    qtbot.addWidget(widget)
-    widget.resize(W, H)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown_view(qtbot, W, H)
 
 
 def two_hikers() -> HikerFrame:

@@ -2,27 +2,21 @@
 
 import numpy as np
 import pytest
-from scenes import FLAT, top_down
+from scenes import FLAT, FOG_RGB, shown_view, top_down
 
 from fogwalk.core import get_surface, simulate
 from fogwalk.core.engine import Status
 from fogwalk.core.scene import Fog
 from fogwalk.render.frame import HikerFrame, frame_at
 from fogwalk.render.mesh import WORLD_SIZE
-from fogwalk.render.view import TerrainView, rgba
+from fogwalk.render.view import TerrainView
 
 W, H = 320, 240
-FOG_RGB = rgba(Fog().color)[:3] * 255
 
 
 @pytest.fixture
 def view(qtbot):
-    widget = TerrainView()
-    qtbot.addWidget(widget)
-    widget.resize(W, H)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown_view(qtbot, W, H)
 
 
 def one_hiker(x: float, y: float, status=Status.RUNNING) -> HikerFrame:

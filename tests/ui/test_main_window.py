@@ -6,22 +6,11 @@ import time
 from dataclasses import replace
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 
 from fogwalk.core.scene import Scene
 from fogwalk.ui.app import display_problem
 from fogwalk.ui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
 
 
 def test_opens_on_the_default_scene_and_plays(window, qtbot):
