@@ -163,6 +163,8 @@ class MainWindow(QMainWindow):
             ("&View", "Orbit camera", ["1"], lambda: self.set_camera("orbit")),
             ("&View", "Follow camera", ["2"], lambda: self.set_camera("follow")),
             ("&View", "Hiker's eye", ["3"], lambda: self.set_camera("eye")),
+            ("&View", "&Top view", ["T"], lambda: self._camera_preset(elevation=89.0)),
+            ("&View", "&Low view", ["G"], lambda: self._camera_preset(elevation=10.0)),
             ("&View", "Reset &camera", ["Home"], self._on_reset_camera),
             ("&Playback", "&Play/pause", ["Space"], self.toggle_play),
             ("&Playback", "&Step", ["Right"], self.step_once),
@@ -344,6 +346,11 @@ class MainWindow(QMainWindow):
 
     def set_camera(self, mode: str) -> None:
         self.apply(replace(self.scene, camera=mode))
+
+    def _camera_preset(self, **changes) -> None:
+        """A preset over the free camera: looking straight down, or from near the ground."""
+        self.apply(replace(self.scene, camera="orbit"))
+        self.view.set_camera_state({**self.view.camera_state(), **changes})
 
     def _on_reset_camera(self) -> None:
         self.apply(replace(self.scene, camera="orbit"))

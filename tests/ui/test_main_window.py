@@ -168,3 +168,22 @@ def test_layout_and_camera_keys(window, qtbot):
     assert window.view.camera_mode == "orbit"
     qtbot.keyClick(window, Qt.Key.Key_L)
     assert window.view.layout_mode == "overlay"
+
+
+def test_placing_starts_on_the_map_restarts_the_run(window, qtbot):
+    qtbot.waitUntil(lambda: window.run is not None, timeout=10_000)
+    generation = window.simulation.generation
+    window.map_panel.starts_changed.emit(((1.0, -1.0), (0.5, 0.5)))
+    assert window.scene.starts == ((1.0, -1.0), (0.5, 0.5))
+    assert window.simulation.generation == generation + 1
+    qtbot.waitUntil(lambda: window.run is not None and window.run.xy.shape[2] == 2, timeout=10_000)
+    np.testing.assert_array_equal(window.run.xy[0, 0], [[1.0, -1.0], [0.5, 0.5]])
+
+
+def test_camera_presets(window, qtbot):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_T)
+    assert window.view.camera_state()["elevation"] == 89.0
+    qtbot.keyClick(window, Qt.Key.Key_Home)
+    assert window.view.camera_state()["elevation"] == 34.0
