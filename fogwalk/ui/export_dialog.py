@@ -35,7 +35,13 @@ FILTERS = "MP4 video (*.mp4);;WebM video (*.webm);;Animated GIF (*.gif);;PNG fra
 class ExportDialog(QDialog):
     """Choose the file, size, frame rate, steps, camera and overlays of a video."""
 
-    def __init__(self, scene: Scene, title: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        scene: Scene,
+        title: str,
+        parent: QWidget | None = None,
+        settings: VideoSettings | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export Video")
         self.scene = scene
@@ -82,6 +88,8 @@ class ExportDialog(QDialog):
         for box in (self.legend, self.counter, self.losses):
             box.setChecked(True)
 
+        if settings is not None:
+            self._show_settings(settings)
         form = QFormLayout(self)
         form.addRow("File", path_row)
         form.addRow("Size", size_row)
@@ -101,6 +109,27 @@ class ExportDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def _show_settings(self, settings: VideoSettings) -> None:
+        """Start from a scenario's export settings."""
+        preset = next(
+            (n for n, size in SIZES.items() if size == (settings.width, settings.height)), None
+        )
+        self.size.setCurrentIndex(self.size.findData(preset))
+        self.width_box.setValue(settings.width)
+        self.height_box.setValue(settings.height)
+        self.fps.setValue(settings.fps)
+        self.first.setValue(settings.first_step)
+        if settings.last_step is not None:
+            self.last.setValue(settings.last_step)
+        self.per_frame.setValue(settings.steps_per_frame)
+        self.camera.setCurrentIndex(self.camera.findData(settings.camera))
+        self.layout_box.setCurrentIndex(self.layout_box.findData(settings.layout))
+        if settings.title:
+            self.title.setText(settings.title)
+        self.legend.setChecked(settings.legend)
+        self.counter.setChecked(settings.counter)
+        self.losses.setChecked(settings.losses)
 
     def _on_browse_clicked(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export video to", self.path.text(), FILTERS)
@@ -195,9 +224,11 @@ class ExportJob(QObject):
         self.renderer.close()
 
 
-def run_export(window, scene: Scene, title: str, camera: dict) -> ExportJob | None:
+def run_export(
+    window, scene: Scene, title: str, camera: dict, settings: VideoSettings | None = None
+) -> ExportJob | None:
     """Ask for settings, then export with a progress dialog; returns the running job."""
-    dialog = ExportDialog(scene, title, window)
+    dialog = ExportDialog(scene, title, window, settings)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     path = dialog.path.text().strip()

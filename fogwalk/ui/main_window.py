@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(column)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(360)
+        scroll.setMinimumWidth(400)
         dock = QDockWidget("Controls", self)
         dock.setObjectName("controls")
         dock.setWidget(scroll)
@@ -467,7 +467,9 @@ class MainWindow(QMainWindow):
     def export_video(self) -> None:
         """File ▸ Export Video: the same view code renders every frame, offscreen."""
         title = self.scene.load_surface().label
-        self.export_job = run_export(self, self.scene, title, self.view.camera_state())
+        self.export_job = run_export(
+            self, self.scene, title, self.view.camera_state(), self.video_settings
+        )
 
     # --- closing ----------------------------------------------------------------------------
     def closeEvent(self, event) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.engine import Run, Status
-from ..core.starts import START_KINDS, start_pattern
+from ..core.start_patterns import START_KINDS, start_pattern
 from ..core.surfaces import Surface
 from ..render.mesh import WorldMap, sample, shading
 from ..render.view import colormap_levels

@@ -77,3 +77,19 @@ def test_exported_frames_are_the_pixels_the_window_shows(qtbot):
         renderer.close()
     np.testing.assert_array_equal(seen, exported)
     window.close()
+
+
+def test_dialog_starts_from_a_scenarios_settings(qtbot):
+    settings = VideoSettings(
+        width=1920,
+        height=1080,
+        fps=24,
+        last_step=200,
+        camera="orbit",
+        layout="split",
+        title="Mine",
+        legend=False,
+    )
+    dialog = ExportDialog(Scene(steps=500), "Fog Mountain", settings=settings)
+    qtbot.addWidget(dialog)
+    assert dialog.settings() == settings

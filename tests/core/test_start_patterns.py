@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fogwalk.core import FogwalkError
-from fogwalk.core.starts import START_KINDS, start_pattern
+from fogwalk.core.start_patterns import START_KINDS, start_pattern
 
 DOMAIN = (-2.0, 2.0, -1.0, 3.0)  # Rosenbrock's: a tenth of the longer side is 0.4
 
