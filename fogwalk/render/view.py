@@ -99,7 +99,7 @@ class TerrainView(gl.GLViewWidget):
         )
 
     def set_camera_mode(self, mode: str) -> None:
-        """ "orbit" (free), "follow" (a chase camera) or "eye" (the hiker's own view)."""
+        """Set the camera mode: orbit (free), follow (a chase camera) or eye (the hiker's)."""
         if mode not in CAMERA_MODES:
             raise ValueError(f"camera mode must be one of {CAMERA_MODES}, got {mode!r}")
         self.camera_mode = mode
@@ -196,7 +196,12 @@ class TerrainView(gl.GLViewWidget):
         self._colors = np.array([rgba(c) for c in colors], dtype=np.float32).reshape(-1, 4)
 
     def set_layout(self, layout: str, groups: Sequence[tuple[str, str, int]]) -> None:
-        """ "overlay" (one picture) or "split" (a cell per optimizer: label, colour, walkers)."""
+        """Show one picture ("overlay") or a cell per optimizer ("split").
+
+        ``groups`` holds (label, colour, walkers) for every optimizer.
+        """
+        if layout == self.layout_mode and list(groups) == self.groups:
+            return  # unchanged: keep the coarse cell terrain already uploaded
         self.layout_mode, self.groups = layout, list(groups)
         self.set_hiker_colors([c for _, c, walkers in self.groups for _ in range(walkers)])
         if self._cell_terrain is not None and self.surface is not None:

@@ -35,7 +35,9 @@ def scene_for_path(
     Raises FogwalkError (with the file and the reason) when it cannot be opened.
     """
     if path.lower().endswith(".toml"):
-        return load_scenario(path)
+        scene, settings = load_scenario(path)
+        scene.load_surface()  # a scenario whose surface file is gone fails here, with the path
+        return scene, settings
     dataset = None
     if path.lower().endswith((".h5", ".hdf5")):
         names = list_datasets(path)

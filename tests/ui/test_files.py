@@ -78,3 +78,13 @@ def test_duplicate_and_edit_every_hyper_parameter(window, monkeypatch):
     )
     window.hikers_panel.edit_requested.emit(4)
     assert window.scene.hikers[4].spec == "adam:lr=0.05,amsgrad=true"
+
+
+def test_a_scenario_whose_surface_is_gone(window, warnings_shown, tmp_path):
+    (tmp_path / "lost.toml").write_text(
+        'schema_version = 1\n[surface]\nsource = "moved_away.npy"\n'
+    )
+    before = window.scene
+    assert not window.open_path(str(tmp_path / "lost.toml"))
+    assert window.scene == before
+    assert "moved_away.npy" in warnings_shown[0]
