@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fogwalk",
         description="Gradient descent seen from the inside: optimizers walking a fog-bound "
-        "loss surface. With no command, opens the app.",
+        "loss surface. With no command, opens the app: `fogwalk [SOURCE ...]` opens a window "
+        "for each scenario (.toml), surface file or formula given.",
     )
     from . import __version__
 
