@@ -42,14 +42,21 @@ def run_fogwalk(points: np.ndarray, steps: int) -> float:
     return elapsed
 
 
-def run_torch(points: np.ndarray, steps: int) -> float | None:
+def torch_adam(points: np.ndarray):
+    """(torch, params, torch.optim.Adam) on one thread, or None when torch is missing."""
     try:
         import torch
     except ImportError:
         return None
     torch.set_num_threads(1)
     params = torch.tensor(points, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.Adam([params], lr=LR)
+    return torch, params, torch.optim.Adam([params], lr=LR)
+
+
+def run_torch(points: np.ndarray, steps: int) -> float | None:
+    if (setup := torch_adam(points)) is None:
+        return None
+    torch, params, optimizer = setup
     begin = time.perf_counter()
     with torch.no_grad():
         for _ in range(steps):
@@ -62,13 +69,9 @@ def run_torch(points: np.ndarray, steps: int) -> float | None:
 
 def run_torch_recording(points: np.ndarray, steps: int) -> float | None:
     """torch.optim.Adam that also keeps every position, loss and gradient, as the engine does."""
-    try:
-        import torch
-    except ImportError:
+    if (setup := torch_adam(points)) is None:
         return None
-    torch.set_num_threads(1)
-    params = torch.tensor(points, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.Adam([params], lr=LR)
+    torch, params, optimizer = setup
     begin = time.perf_counter()
     xy = torch.empty((steps + 1, *points.shape), dtype=torch.float64)
     loss = torch.empty((steps + 1, len(points)), dtype=torch.float64)

@@ -217,7 +217,10 @@ class Engine:
             return True
         if points.min() < min(xmin, ymin) or points.max() > max(xmax, ymax):
             return True
-        return bool(np.abs(grad).min() <= self.gtol)
+        if lane.frozen is not None:
+            # A frozen walker keeps its tiny gradient: only running ones may converge now.
+            grad = grad[~lane.frozen]
+        return bool(grad.size) and bool(np.abs(grad).min() <= self.gtol)
 
     def _classify(self, lane: _Lane, t: int) -> None:
         """Freeze the lane's walkers that diverged or converged on arriving at row ``t``."""

@@ -7,13 +7,13 @@ from collections.abc import Callable
 import numpy as np
 from PySide6.QtCore import Qt
 
-from ..core.engine import Engine, Run, Status
+from ..core.engine import Engine, Run
 from ..core.errors import FogwalkError
 from ..core.export import VideoSettings, frame_steps, grid_shape
 from ..core.optimizers import make_optimizer
 from ..core.scene import Scene
 from ..core.video import VideoWriter
-from .frame import frame_at
+from .frame import frame_at, status_mark
 from .overlay import LegendEntry, burn_overlays
 from .view import TerrainView
 
@@ -90,7 +90,7 @@ class FrameRenderer:
             cell = pixels[
                 row * cell_h : (row + 1) * cell_h, column * cell_w : (column + 1) * cell_w
             ]
-            mark = {Status.CONVERGED: "✓", Status.DIVERGED: "✗"}.get(statuses[k, 0], "")
+            mark = status_mark(statuses[k, 0])
             loss = float(self.run.loss[step, k, 0]) if self.settings.losses else None
             burn_overlays(cell, legend=[LegendEntry(label, color, loss, mark)])
 
@@ -100,8 +100,7 @@ class FrameRenderer:
         if settings.legend and not self.split:
             statuses = self.run.status_at(step)
             for k, hiker in enumerate(self.scene.walking):
-                status = statuses[k, 0]
-                mark = {Status.CONVERGED: "✓", Status.DIVERGED: "✗"}.get(status, "")
+                mark = status_mark(statuses[k, 0])
                 loss = float(self.run.loss[step, k, 0]) if settings.losses else None
                 legend.append(LegendEntry(hiker.spec, hiker.color, loss, mark))
         counter = f"step {step} / {self.run.steps}" if settings.counter else ""

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.engine import Run
+from ..core.engine import Run, Status
+
+_MARKS = {Status.CONVERGED: "✓", Status.DIVERGED: "✗"}
+
+
+def status_mark(status) -> str:
+    """ "✓" for a converged hiker, "✗" for a diverged one, "" while it walks."""
+    return _MARKS.get(int(status), "")
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,12 @@ from OpenGL import GL
 from PySide6 import QtCore, QtGui
 from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat
 
-from ..core.engine import Status
 from ..core.export import grid_shape
 from ..core.scene import Fog
 from ..core.surfaces import Surface
 from .cameras import CAMERA_MODES, DEFAULT_CAMERA, driven_camera
 from .fog import FogShader
-from .frame import HikerFrame
+from .frame import HikerFrame, status_mark
 from .hikers import HikerItems, rgba
 from .mesh import WORLD_SIZE, TerrainMesh, build_mesh
 
@@ -291,7 +290,7 @@ class TerrainView(gl.GLViewWidget):
         for (label, rect, part), color in zip(drawn, [g[1] for g in self.groups], strict=False):
             x, y_gl, w, h = (v / ratio for v in rect)
             top = self.height() - y_gl - h
-            mark = {Status.CONVERGED: " ✓", Status.DIVERGED: " ✗"}.get(int(part.status[0]), "")
+            mark = f" {status_mark(part.status[0])}".rstrip()
             text = f"{label}   step {part.step}/{self.total_steps}   loss {part.loss[0]:.5g}{mark}"
             box = QtCore.QRectF(x, top, w, 22)
             middle = QtCore.Qt.AlignmentFlag.AlignVCenter

@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.engine import Engine, Run, Status
+from ..core.engine import Engine, Run
 from ..core.errors import FogwalkError
 from ..core.export import VideoSettings
-from ..core.optimizers import make_optimizer
+from ..core.optimizers import make_optimizer, parse_spec
 from ..core.scene import Hiker, Scene
-from ..render.frame import frame_at
+from ..render.frame import frame_at, status_mark
 from ..render.mesh import height_is_log
 from ..render.view import TerrainView
 from .export_dialog import run_export
@@ -297,9 +297,9 @@ class MainWindow(QMainWindow):
         parts = [f"step <b>{step}</b>"]
         for k, hiker in enumerate(self.scene.walking[: len(run.optimizers)]):
             loss = run.loss[step, k, 0]
-            mark = {Status.CONVERGED: " ✓", Status.DIVERGED: " ✗"}.get(statuses[k, 0], "")
+            mark = f" {status_mark(statuses[k, 0])}".rstrip()
             more = f" (+{walkers - 1})" if walkers > 1 else ""
-            name = make_optimizer(hiker.spec).name
+            name = parse_spec(hiker.spec)[0]  # per frame: no need to build the optimizer
             parts.append(
                 f"<span style='color:{hiker.color}'>●</span> {name} {loss:.5g}{mark}{more}"
             )

@@ -136,3 +136,20 @@ def test_many_walkers_stay_finite_on_every_surface():
         run = simulate(surface, ["sgd:lr=1", "adam:lr=0.5", "newton"], starts=starts, steps=50)
         for array in (run.xy, run.loss, run.grad):
             assert np.isfinite(array).all(), name
+
+
+def test_a_frozen_walker_does_not_keep_the_engine_classifying(monkeypatch):
+    calls = []
+    original = Engine._classify
+    monkeypatch.setattr(
+        Engine, "_classify", lambda self, lane, t: (calls.append(t), original(self, lane, t))
+    )
+    # Newton lands on Booth's minimum at once; SGD with a tiny rate keeps walking.
+    engine = Engine("booth", ["newton:damping=0"], [(-8.0, 8.0)], 300)
+    engine.advance(300)
+    assert engine.status[0, 0] == Status.CONVERGED and len(calls) <= 2
+    calls.clear()
+    engine = Engine("booth", ["sgd:lr=0.001"], [(1.0, 3.0), (-8.0, 8.0)], 300)
+    engine.advance(300)
+    assert engine.status[0].tolist() == [Status.CONVERGED, Status.RUNNING]
+    assert len(calls) <= 2  # not once per step after the first walker stopped
