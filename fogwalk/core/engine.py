@@ -112,6 +112,12 @@ class Engine:
     (and its probe measures that field), so each runs as simultaneous
     gradient descent-ascent without knowing it. The recorded ``grad`` stays
     the true gradient.
+
+    ``compiled`` picks the loop: the NumPy lanes (False), numba's fused loop of
+    :mod:`fogwalk.core.compiled` (True; an error when it cannot run this
+    surface or these optimizers), or (None) the compiled loop for runs of at
+    least ``AUTO_WORK`` walker-steps that it can run. Both walk the same
+    path; they differ by rounding in the last bits of transcendental functions.
     """
 
     def __init__(
@@ -125,6 +131,7 @@ class Engine:
         xtol: float = 1e-12,
         escape: float = 10.0,
         block: int = 8192,
+        compiled: bool | None = None,
     ) -> None:
         if isinstance(optimizers, str | Optimizer):
             optimizers = [optimizers]
@@ -140,7 +147,7 @@ class Engine:
         self.gtol, self.xtol = gtol, xtol
         xmin, xmax, ymin, ymax = self.surface.domain
         margin_x, margin_y = escape * (xmax - xmin), escape * (ymax - ymin)
-        self._bounds = (xmin - margin_x, xmax + margin_x, ymin - margin_y, ymax + margin_y)
+        self.bounds = (xmin - margin_x, xmax + margin_x, ymin - margin_y, ymax + margin_y)
 
         k, w = len(self.optimizers), len(self.starts)
         self.xy = np.empty((self.steps + 1, k, w, 2))
@@ -166,6 +173,32 @@ class Engine:
                 f"({x:g}, {y:g})"
             )
         self.computed = 0
+        self._compiled = self._compile(compiled)
+
+    def _compile(self, mode: bool | None):
+        """The compiled loop this run uses, or None for the NumPy lanes."""
+        if mode is False:
+            return None
+        work = self.xy.shape[1] * self.xy.shape[2] * self.steps
+        try:
+            from .compiled import AUTO_WORK, CompiledRun
+        except ImportError as error:
+            if mode:
+                raise FogwalkError(f"the compiled engine needs numba: {error}") from None
+            return None
+        if mode is None and work < AUTO_WORK:
+            return None
+        try:
+            return CompiledRun(self)
+        except FogwalkError:
+            if mode:
+                raise
+            return None
+
+    @property
+    def compiled(self) -> bool:
+        """Whether this run steps in numba's compiled loop rather than NumPy's."""
+        return self._compiled is not None
 
     @property
     def done(self) -> bool:
@@ -212,11 +245,15 @@ class Engine:
         """A cheap test (a few reductions) that is true whenever some walker may stop at ``t``."""
         k, rows = lane.k, lane.rows
         points, grad = self.xy[t, k, rows], self.grad[t, k, rows]
-        xmin, xmax, ymin, ymax = self._bounds
+        xmin, xmax, ymin, ymax = self.bounds
         if not np.isfinite(self.loss[t, k, rows].sum() + grad.sum()):
             return True
-        if points.min() < min(xmin, ymin) or points.max() > max(xmax, ymax):
-            return True
+        # Two fast reductions over both coordinates settle the usual case, all walkers well
+        # inside; the per-axis test (slower on the interleaved array) is left for the rest.
+        if points.min() < max(xmin, ymin) or points.max() > min(xmax, ymax):
+            x, y = points[:, 0], points[:, 1]
+            if x.min() < xmin or x.max() > xmax or y.min() < ymin or y.max() > ymax:
+                return True
         if lane.frozen is not None:
             # A frozen walker keeps its tiny gradient: only running ones may converge now.
             grad = grad[~lane.frozen]
@@ -225,7 +262,7 @@ class Engine:
     def _classify(self, lane: _Lane, t: int) -> None:
         """Freeze the lane's walkers that diverged or converged on arriving at row ``t``."""
         k, rows = lane.k, lane.rows
-        xmin, xmax, ymin, ymax = self._bounds
+        xmin, xmax, ymin, ymax = self.bounds
         running = self.status[k, rows] == Status.RUNNING
         points, previous = self.xy[t, k, rows], self.xy[t - 1, k, rows]
         loss, grad = self.loss[t, k, rows], self.grad[t, k, rows]
@@ -252,6 +289,10 @@ class Engine:
     def advance(self, count: int) -> int:
         """Compute up to ``count`` more steps; return the number of steps computed so far."""
         end = min(self.steps, self.computed + max(0, int(count)))
+        if self._compiled is not None:
+            self._compiled.advance(self, self.computed, end)
+            self.computed = end
+            return self.computed
         # Overflow and NaN are expected on the way to divergence: _classify handles them.
         with np.errstate(all="ignore"):
             while self.computed < end:
@@ -302,7 +343,7 @@ def simulate(
     steps
         Number of updates; the result has ``steps + 1`` rows.
     **options
-        ``gtol``, ``xtol``, ``escape``: see :class:`Engine`.
+        ``gtol``, ``xtol``, ``escape``, ``compiled``: see :class:`Engine`.
 
     Examples
     --------

@@ -67,7 +67,9 @@ class SimulationWorker(QObject):
         if job.generation != self.latest:
             return  # already superseded while queued
         try:
-            engine = Engine(job.surface, job.optimizers, job.starts, job.steps)
+            # NumPy lanes: compiling holds the interpreter lock for a second, which would
+            # freeze the window, and the app's runs are far too small to gain from it.
+            engine = Engine(job.surface, job.optimizers, job.starts, job.steps, compiled=False)
         except FogwalkError as error:
             self.failed.emit(job.generation, str(error))
             return

@@ -1,4 +1,5 @@
-"""Every torch.optim optimizer and option matches torch step for step (float64, 150 steps)."""
+"""Every torch.optim optimizer and option matches torch step for step (float64, 150 steps),
+in the NumPy engine and in the compiled one."""
 
 import numpy as np
 import pytest
@@ -130,12 +131,15 @@ def torch_trajectory(surface, cls_name, kwargs, starts, steps):
     return np.array(path)
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "compiled"])
 @pytest.mark.parametrize("surface_name", sorted(STARTS))
 @pytest.mark.parametrize(("spec", "cls_name", "kwargs"), CASES, ids=[c[0] for c in CASES])
-def test_matches_torch_step_for_step(surface_name, spec, cls_name, kwargs):
+def test_matches_torch_step_for_step(surface_name, spec, cls_name, kwargs, compiled):
     surface = get_surface(surface_name)
     starts = STARTS[surface_name]
-    run = simulate(surface, [spec], starts=starts, steps=STEPS, gtol=0.0, xtol=0.0)
+    run = simulate(
+        surface, [spec], starts=starts, steps=STEPS, gtol=0.0, xtol=0.0, compiled=compiled
+    )
     reference = torch_trajectory(surface, cls_name, kwargs, starts, STEPS)
     # Ascent runs off the map, where the engine freezes a walker and torch goes on:
     # compare every row before the first walker stopped.

@@ -42,6 +42,37 @@ def _start_step(grad, params, lr, h) -> tuple[np.ndarray, np.ndarray]:
     return prepare_grad(grad, params, decay, h["maximize"]), params
 
 
+def adam_scalars(beta1: float, beta2: float, lr: float, t: int) -> tuple[float, float]:
+    """Adam's step size and square root of the second bias correction at update ``t`` (from 1)."""
+    return lr / (1 - beta1**t), (1 - beta2**t) ** 0.5
+
+
+def nadam_scalars(
+    beta1: float, psi: float, lr: float, t: int, mu_product: float
+) -> tuple[tuple[float, float], float]:
+    """NAdam's weights of the gradient and of the average at update ``t``, and the new mu product.
+
+    torch keeps the running product of mu in its scalar dtype, float32 under the
+    default dtype, so it is rounded the same way here.
+    """
+    mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * psi)))
+    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * psi)))
+    mu_product = float(np.float32(mu_product) * np.float32(mu))
+    mu_product_next = mu_product * mu_next
+    grad_weight = -lr * (1.0 - mu) / (1.0 - mu_product)
+    avg_weight = (-lr * mu_next) / (1.0 - mu_product_next)
+    return (grad_weight, avg_weight), mu_product
+
+
+def radam_scalars(beta2: float, t: int) -> float | None:
+    """RAdam's rectification at update ``t`` (from 1), or None while the variance is intractable."""
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * t * (beta2**t) / (1 - beta2**t)
+    if rho_t <= 5.0:
+        return None
+    return ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+
+
 def _adam(h: Mapping[str, Any]) -> Algorithm:
     r"""Adam, exactly as ``torch.optim.Adam`` (and AdamW, its decoupled-decay variant).
 
@@ -69,8 +100,7 @@ def _adam(h: Mapping[str, Any]) -> Algorithm:
         g, params = _start_step(grad, params, lr, h)
         exp_avg = lerp(state.exp_avg, g, 1 - beta1)
         exp_avg_sq = decayed_average_of_squares(state.exp_avg_sq, g, beta2)
-        step_size = lr / (1 - beta1**t)
-        bias_correction2_sqrt = (1 - beta2**t) ** 0.5
+        step_size, bias_correction2_sqrt = adam_scalars(beta1, beta2, lr, t)
         max_sq = state.max_exp_avg_sq
         if amsgrad:
             max_sq = np.maximum(max_sq, exp_avg_sq)
@@ -204,7 +234,8 @@ def nadam(h: Mapping[str, Any]) -> Algorithm:
             theta_t <- theta_{t-1} - gamma m^_t / (sqrt(v_t / (1 - beta2^t)) + eps)
 
     The running product of mu is rounded to float32 after each step, as torch
-    stores it under its default dtype (``torch.get_default_dtype() == float32``).
+    stores it under its default dtype (``torch.get_default_dtype() == float32``);
+    see :func:`nadam_scalars`.
     """
     beta1, beta2 = h["betas"]
     psi = h["momentum_decay"]
@@ -216,17 +247,13 @@ def nadam(h: Mapping[str, Any]) -> Algorithm:
     def update(grad, state, params, lr, step, probe=None):
         t = step + 1
         g, params = _start_step(grad, params, lr, h)
-        mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * psi)))
-        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * psi)))
-        # torch keeps mu_product in its scalar dtype, float32 under the default dtype.
-        mu_product = float(np.float32(state.mu_product) * np.float32(mu))
-        mu_product_next = mu_product * mu_next
+        (grad_weight, avg_weight), mu_product = nadam_scalars(beta1, psi, lr, t, state.mu_product)
         exp_avg = lerp(state.exp_avg, g, 1 - beta1)
         exp_avg_sq = decayed_average_of_squares(state.exp_avg_sq, g, beta2)
         denom = np.sqrt(exp_avg_sq / (1 - beta2**t))
         denom += h["eps"]
-        new_params = addcdiv(params, -lr * (1.0 - mu) / (1.0 - mu_product), g, denom)
-        new_params = addcdiv(new_params, (-lr * mu_next) / (1.0 - mu_product_next), exp_avg, denom)
+        new_params = addcdiv(params, grad_weight, g, denom)
+        new_params = addcdiv(new_params, avg_weight, exp_avg, denom)
         return new_params, NAdamState(exp_avg, exp_avg_sq, mu_product)
 
     return Algorithm(init, update)
@@ -271,7 +298,6 @@ def radam(h: Mapping[str, Any]) -> Algorithm:
                 theta_t <- theta_{t-1} - gamma m^_t
     """
     beta1, beta2 = h["betas"]
-    rho_inf = 2 / (1 - beta2) - 1
 
     def init(params: np.ndarray) -> RAdamState:
         zeros = np.zeros_like(params, dtype=float)
@@ -282,18 +308,13 @@ def radam(h: Mapping[str, Any]) -> Algorithm:
         g, params = _start_step(grad, params, lr, h)
         exp_avg = lerp(state.exp_avg, g, 1 - beta1)
         exp_avg_sq = decayed_average_of_squares(state.exp_avg_sq, g, beta2)
-        bias_correction1 = 1 - beta1**t
-        bias_correction2 = 1 - beta2**t
-        corrected = exp_avg / bias_correction1
-        rho_t = rho_inf - 2 * t * (beta2**t) / bias_correction2
+        corrected = exp_avg / (1 - beta1**t)
         corrected *= lr
-        if rho_t > 5.0:
-            rect = (
-                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-            ) ** 0.5
+        rect = radam_scalars(beta2, t)
+        if rect is not None:
             adaptive = np.sqrt(exp_avg_sq)
             adaptive += h["eps"]
-            np.divide(bias_correction2**0.5, adaptive, out=adaptive)
+            np.divide((1 - beta2**t) ** 0.5, adaptive, out=adaptive)
             corrected *= adaptive
             corrected *= rect
         return params - corrected, RAdamState(exp_avg, exp_avg_sq)

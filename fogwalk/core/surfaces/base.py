@@ -117,6 +117,16 @@ class SymbolicSurface:
             self._compiled[key] = fn
         return fn
 
+    def scalar_value_and_grad(self):
+        """``(x, y) -> (value, gx, gy)`` on plain floats, with the ``math`` module: the
+        form a compiler such as numba accepts (see ``fogwalk.core.compiled``)."""
+        fn = self._compiled.get("scalar")
+        if fn is None:
+            expressions = tuple(self._expressions("value_and_grad"))
+            fn = sp.lambdify((X, Y), expressions, modules="math", cse=True)
+            self._compiled["scalar"] = fn
+        return fn
+
     def _call(self, key: str, x, y) -> tuple[np.ndarray, ...]:
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)

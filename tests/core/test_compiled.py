@@ -1,0 +1,155 @@
+"""The compiled engine walks exactly the NumPy engine's path, and refuses what it cannot run."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from fogwalk.core import Engine, FogwalkError, Status, get_surface, simulate
+from fogwalk.core.compiled import AUTO_WORK
+from fogwalk.core.compiled.steps import KERNELS
+from fogwalk.core.optimizers import get_definition
+from fogwalk.core.surfaces.base import SymbolicSurface, X, Y
+from fogwalk.core.surfaces.formula import formula_surface
+
+RECORDS = ("xy", "loss", "grad", "status", "status_step", "grad_evals")
+
+
+def both(surface, specs, starts, steps, **options):
+    """The same run on NumPy's lanes and in the compiled loop."""
+    numpy_run = Engine(surface, specs, starts, steps, compiled=False, **options)
+    compiled_run = Engine(surface, specs, starts, steps, compiled=True, **options)
+    assert not numpy_run.compiled and compiled_run.compiled
+    numpy_run.advance(steps)
+    compiled_run.advance(steps)
+    return numpy_run, compiled_run
+
+
+def assert_same(numpy_run, compiled_run, rtol=0.0):
+    for name in RECORDS:
+        expected, got = getattr(numpy_run, name), getattr(compiled_run, name)
+        if rtol and name in ("xy", "loss", "grad"):
+            np.testing.assert_allclose(got, expected, rtol=rtol, atol=1e-300, err_msg=name)
+        else:
+            np.testing.assert_array_equal(got, expected, err_msg=name)
+
+
+def starts_over(surface, count, seed=0):
+    xmin, xmax, ymin, ymax = get_surface(surface).domain
+    rng = np.random.default_rng(seed)
+    return np.column_stack([rng.uniform(xmin, xmax, count), rng.uniform(ymin, ymax, count)])
+
+
+OPTIONS = [
+    "sgd:lr=0.001",
+    "sgd:lr=0.0005,momentum=0.8,dampening=0.3,weight_decay=0.05",
+    "nesterov:lr=0.0005",
+    "sgd:lr=0.00001,maximize=true",
+    "adagrad:lr=0.1,lr_decay=0.01,weight_decay=0.1,initial_accumulator_value=0.5",
+    "rmsprop:lr=0.005,momentum=0.5,centered=true",
+    "rmsprop:lr=0.005,alpha=0.3,weight_decay=0.1",
+    "adadelta:lr=0.5,rho=0.8,weight_decay=0.1",
+    "adam:lr=0.01,amsgrad=true,weight_decay=0.1",
+    "adam:lr=0.02,weight_decay=0.1,decoupled_weight_decay=true,schedule=cosine,warmup=5",
+    "adamw:lr=0.01,amsgrad=true",
+    "adamax:lr=0.02,weight_decay=0.1",
+    "nadam:lr=0.01,momentum_decay=0.01,weight_decay=0.1,decoupled_weight_decay=true",
+    "radam:lr=0.01,betas=0.8/0.99,weight_decay=0.1",
+    "lion:lr=0.001,weight_decay=0.1",
+]
+
+
+def test_every_option_of_every_kernel_matches_numpy_to_the_last_bit():
+    # Rosenbrock is a polynomial and the kernels use the NumPy code's operations in its
+    # order, so nothing may differ, not even in the last bit; freezing included (the big
+    # steps diverge, the small ones run).
+    numpy_run, compiled_run = both("rosenbrock", OPTIONS, starts_over("rosenbrock", 300), 120)
+    assert_same(numpy_run, compiled_run)
+    assert (compiled_run.status == Status.DIVERGED).any()
+    assert (compiled_run.status == Status.RUNNING).any()
+
+
+def test_the_options_above_cover_every_kernel():
+    names = {spec.partition(":")[0] for spec in OPTIONS}
+    assert {get_definition(name).alias_of or name for name in names} == set(KERNELS)
+
+
+@pytest.mark.parametrize("surface", ["himmelblau", "ackley", "rastrigin", "fog_mountain"])
+def test_transcendental_surfaces_agree_to_rounding(surface):
+    # exp, sin and cos are libm's in the loop and NumPy's SIMD ones outside: the same to
+    # an ulp or two, so the paths agree to rounding and freeze the same walkers.
+    numpy_run, compiled_run = both(surface, ["adam:lr=0.05"], starts_over(surface, 64), 40)
+    assert_same(numpy_run, compiled_run, rtol=1e-9)
+
+
+def test_converged_walkers_freeze_and_stop_paying():
+    numpy_run, compiled_run = both("booth", ["sgd:lr=0.1"], [(0.0, 0.0), (2.0, 2.0)], 400)
+    assert_same(numpy_run, compiled_run, rtol=1e-12)
+    assert (compiled_run.status == Status.CONVERGED).all()
+    # The start's measurement, then one per step up to the one it converged on.
+    assert (compiled_run.grad_evals == compiled_run.status_step + 1).all()
+
+
+def test_a_game_ascends_in_y():
+    numpy_run, compiled_run = both(
+        "gan_bilinear", ["sgd:lr=0.1", "adam:lr=0.05"], [(1.0, 1.0), (-0.5, 0.3)], 200
+    )
+    assert_same(numpy_run, compiled_run, rtol=1e-12)
+
+
+def test_chunks_carry_the_state_across():
+    # NAdam's momentum product and SGD's first step live between advances.
+    specs = ["nadam:lr=0.01", "momentum:lr=0.001"]
+    engine = Engine("beale", specs, [(1.0, 1.5), (2.0, 0.0)], 100, compiled=True)
+    assert list(engine.chunks(30)) == [30, 60, 90, 100]
+    once = Engine("beale", specs, [(1.0, 1.5), (2.0, 0.0)], 100, compiled=True)
+    once.advance(100)
+    assert_same(once, engine)
+
+
+def test_a_typed_formula_compiles():
+    surface = formula_surface("(x - 1)^2 + 3*sin(y)^2 + abs(x*y)/10")
+    assert_same(*both(surface, ["adam:lr=0.05"], starts_over("booth", 32), 50), rtol=1e-9)
+
+
+@dataclass(frozen=True, eq=False)
+class ShiftedBowl(SymbolicSurface):
+    """A surface whose NumPy evaluation is not its formula: the compiled one would differ."""
+
+    def value_and_grad(self, x, y):
+        f, gx, gy = super().value_and_grad(x, y)
+        return f + 1.0, gx, gy
+
+
+@pytest.mark.parametrize(
+    ("surface", "spec", "reason"),
+    [
+        ("rosenbrock", "linesearch", "has no compiled kernel"),
+        ("rosenbrock", "adam:grad_noise=0.1", "adds gradient noise"),
+        (ShiftedBowl("shifted", X**2 + Y**2, (-3, 3, -3, 3)), "adam", "disagrees with NumPy"),
+    ],
+)
+def test_what_it_cannot_run_is_refused_or_left_to_numpy(surface, spec, reason):
+    with pytest.raises(FogwalkError, match=reason):
+        Engine(surface, [spec], [(0.5, 0.5)], 10, compiled=True)
+    assert not Engine(surface, [spec], [(0.5, 0.5)], 10).compiled
+
+
+def test_a_sampled_grid_is_left_to_numpy(tmp_path):
+    path = tmp_path / "bowl.npy"
+    grid = np.linspace(-1, 1, 40)
+    np.save(path, grid[None, :] ** 2 + grid[:, None] ** 2)
+    with pytest.raises(FogwalkError, match="not given by a formula"):
+        Engine(str(path), ["adam"], [(5.0, 5.0)], 10, compiled=True)
+
+
+def test_only_large_runs_compile_on_their_own():
+    assert not Engine("rosenbrock", ["adam"], [(0.0, 0.0)], 100).compiled
+    walkers = AUTO_WORK // 1000 + 1
+    large = Engine("booth", ["adam"], np.zeros((walkers, 2)), 1000)
+    assert large.compiled
+
+
+def test_simulate_takes_the_choice():
+    run = simulate("booth", ["adam"], starts=[(1.0, 1.0)], steps=5, compiled=True)
+    assert np.isfinite(run.xy).all()
