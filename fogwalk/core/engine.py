@@ -179,17 +179,17 @@ class Engine:
         """The compiled loop this run uses, or None for the NumPy lanes."""
         if mode is False:
             return None
+        from .compiled import AUTO_WORK, CompiledRun
+
         work = self.xy.shape[1] * self.xy.shape[2] * self.steps
-        try:
-            from .compiled import AUTO_WORK, CompiledRun
-        except ImportError as error:
-            if mode:
-                raise FogwalkError(f"the compiled engine needs numba: {error}") from None
-            return None
         if mode is None and work < AUTO_WORK:
             return None
         try:
             return CompiledRun(self)
+        except ImportError as error:  # numba missing, or too old for this NumPy
+            if mode:
+                raise FogwalkError(f"the compiled engine needs numba: {error}") from None
+            return None
         except FogwalkError:
             if mode:
                 raise
@@ -257,7 +257,8 @@ class Engine:
         if lane.frozen is not None:
             # A frozen walker keeps its tiny gradient: only running ones may converge now.
             grad = grad[~lane.frozen]
-        return bool(grad.size) and bool(np.abs(grad).min() <= self.gtol)
+        # min|g|^2 <= |g|^2 in floating point too, so this never misses a walker that converges.
+        return bool(grad.size) and bool(np.abs(grad).min() ** 2 <= self.gtol**2)
 
     def _classify(self, lane: _Lane, t: int) -> None:
         """Freeze the lane's walkers that diverged or converged on arriving at row ``t``."""

@@ -1,5 +1,6 @@
 """The compiled engine walks exactly the NumPy engine's path, and refuses what it cannot run."""
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,9 +54,11 @@ OPTIONS = [
     "adam:lr=0.02,weight_decay=0.1,decoupled_weight_decay=true,schedule=cosine,warmup=5",
     "adamw:lr=0.01,amsgrad=true",
     "adamax:lr=0.02,weight_decay=0.1",
+    "adamax:lr=0.0001,maximize=true",
     "nadam:lr=0.01,momentum_decay=0.01,weight_decay=0.1,decoupled_weight_decay=true",
     "radam:lr=0.01,betas=0.8/0.99,weight_decay=0.1",
     "lion:lr=0.001,weight_decay=0.1",
+    "lion:lr=0.001,maximize=true",
 ]
 
 
@@ -129,10 +132,14 @@ class ShiftedBowl(SymbolicSurface):
         (ShiftedBowl("shifted", X**2 + Y**2, (-3, 3, -3, 3)), "adam", "disagrees with NumPy"),
     ],
 )
-def test_what_it_cannot_run_is_refused_or_left_to_numpy(surface, spec, reason):
+def test_what_it_cannot_run_is_refused_or_left_to_numpy(surface, spec, reason, monkeypatch):
     with pytest.raises(FogwalkError, match=reason):
         Engine(surface, [spec], [(0.5, 0.5)], 10, compiled=True)
-    assert not Engine(surface, [spec], [(0.5, 0.5)], 10).compiled
+    monkeypatch.setattr("fogwalk.core.compiled.AUTO_WORK", 0)  # every run is large
+    engine = Engine(surface, [spec], [(0.5, 0.5)], 10)
+    assert not engine.compiled
+    engine.advance(10)
+    assert np.isfinite(engine.xy).all()
 
 
 def test_a_sampled_grid_is_left_to_numpy(tmp_path):
@@ -143,13 +150,22 @@ def test_a_sampled_grid_is_left_to_numpy(tmp_path):
         Engine(str(path), ["adam"], [(5.0, 5.0)], 10, compiled=True)
 
 
-def test_only_large_runs_compile_on_their_own():
-    assert not Engine("rosenbrock", ["adam"], [(0.0, 0.0)], 100).compiled
-    walkers = AUTO_WORK // 1000 + 1
-    large = Engine("booth", ["adam"], np.zeros((walkers, 2)), 1000)
-    assert large.compiled
+def test_only_large_runs_compile_on_their_own(monkeypatch):
+    assert AUTO_WORK >= 10_000_000  # compiling costs about a second: not for small runs
+    monkeypatch.setattr("fogwalk.core.compiled.AUTO_WORK", 2 * 100 * 50)
+    assert not Engine("booth", ["adam", "sgd"], np.zeros((99, 2)), 50).compiled
+    assert Engine("booth", ["adam", "sgd"], np.zeros((100, 2)), 50).compiled
 
 
 def test_simulate_takes_the_choice():
     run = simulate("booth", ["adam"], starts=[(1.0, 1.0)], steps=5, compiled=True)
     assert np.isfinite(run.xy).all()
+
+
+def test_without_numba_it_says_so_and_large_runs_stay_in_numpy(monkeypatch):
+    for name in ("numba", "numba.core.errors"):  # as if it were missing: imports fail
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(FogwalkError, match="needs numba"):
+        Engine("booth", ["adam"], [(1.0, 1.0)], 10, compiled=True)
+    monkeypatch.setattr("fogwalk.core.compiled.AUTO_WORK", 0)
+    assert not Engine("booth", ["adam"], [(1.0, 1.0)], 10).compiled

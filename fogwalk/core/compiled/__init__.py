@@ -5,8 +5,8 @@ this package, which steps, measures and classifies each walker in one loop
 instead of some thirty NumPy passes: about twice as fast. It needs a surface
 given by a formula (built-ins and typed formulas; sampled grids stay in
 NumPy) and optimizers that work coordinate by coordinate without gradient
-noise: the torch.optim family and Lion. numba is imported only when this package is, so that
-``import fogwalk`` and the app do not pay for it.
+noise: the torch.optim family and Lion. numba is imported when a run first uses the compiled engine,
+so that ``import fogwalk`` and the app do not pay for it.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ class CompiledRun:
     """The compiled loops of one engine's optimizers, over the engine's own arrays."""
 
     def __init__(self, engine) -> None:
+        from numba.core.errors import NumbaError
+
         from .driver import CompiledOptimizer, compiled_surface
 
         if (reason := unsupported(engine.surface, engine.optimizers)) is not None:
@@ -49,23 +51,22 @@ class CompiledRun:
         value_and_grad = engine.surface.scalar_value_and_grad()
         try:
             _check_surface(engine.surface, compiled_surface(value_and_grad), engine.starts)
-            walkers = len(engine.starts)
-            self._optimizers = [
-                CompiledOptimizer(k, optimizer, value_and_grad, walkers)
-                for k, optimizer in enumerate(engine.optimizers)
-            ]
-            for compiled in self._optimizers:
-                self._run(engine, compiled, 0, 0)  # compiles; runs no step
-        except FogwalkError:
-            raise
-        except Exception as error:  # numba's typing and lowering errors
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        except NumbaError as error:
+            first_line = (str(error).strip().splitlines() or [""])[0]
             raise FogwalkError(
                 f"numba could not compile the surface {engine.surface.name}: {first_line}"
             ) from None
+        walkers = len(engine.starts)
+        self._optimizers = [
+            CompiledOptimizer(k, optimizer, value_and_grad, walkers)
+            for k, optimizer in enumerate(engine.optimizers)
+        ]
+        for compiled in self._optimizers:
+            # Compiles the loop now, running no step; an error here is a bug in a kernel.
+            self._run(engine, compiled, 0, 0)
 
     def advance(self, engine, t0: int, t1: int) -> None:
-        """Compute rows ``t0 + 1 .. t1`` of every optimizer's walkers."""
+        """Compute rows ``t0 + 1`` to ``t1`` (inclusive) of every optimizer's walkers."""
         for compiled in self._optimizers:
             self._run(engine, compiled, t0, t1)
 
@@ -92,7 +93,9 @@ class CompiledRun:
 
 def _check_surface(surface, compiled, starts: np.ndarray) -> None:
     """Refuse a compiled surface that disagrees with the NumPy one (a formula numba reads
-    differently, such as a complex branch): on a grid over the domain and at the starts."""
+    differently, such as a complex branch): on a grid over the domain and at the starts.
+    Walkers may roam beyond the domain (up to the engine's escape bounds), where this
+    sample does not look; the built-in surfaces are tested there too."""
     xmin, xmax, ymin, ymax = surface.domain
     gx, gy = np.meshgrid(np.linspace(xmin, xmax, 9), np.linspace(ymin, ymax, 9))
     points = np.concatenate([np.column_stack([gx.ravel(), gy.ravel()]), starts[:16]])

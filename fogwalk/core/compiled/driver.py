@@ -10,6 +10,8 @@ from numba import njit
 
 from .steps import SCALARS, Kernel, kernel_for
 
+assert SCALARS == 5, "the loop below unpacks five step scalars"
+
 # Walkers stepped together through a chunk of steps: their state and rows stay in the CPU cache.
 BLOCK = 4096
 _RUNNING, _CONVERGED, _DIVERGED = 0, 1, 2
@@ -23,14 +25,14 @@ def compiled_surface(value_and_grad):
 
 @lru_cache(maxsize=64)
 def driver(value_and_grad, step, constants: tuple[float, ...]):
-    """A compiled loop over the steps ``t0..t1`` of one optimizer's walkers.
+    """A compiled loop over updates ``t0`` to ``t1 - 1`` of one optimizer's walkers.
 
     ``constants`` are compiled in, so that the branches on an optimizer's
-    options vanish and LLVM vectorises the step over the walkers. Each step of
+    options vanish from the loop (with them in, it ran 6x slower). Each step of
     a block of walkers has two passes:
 
-    1. every walker takes the optimizer's step and measures the surface there
-       (no branches on the walker: this is the vectorised pass);
+    1. every walker takes the optimizer's step and measures the surface there,
+       whatever its status (the straight-line pass);
     2. what the NumPy engine's ``_measure`` and ``_classify`` do: a frozen
        walker goes back to its row and pays nothing; a running one pays one
        evaluation and is frozen as diverged (back at its last finite point)
@@ -48,7 +50,7 @@ def driver(value_and_grad, step, constants: tuple[float, ...]):
             hi = min(lo + BLOCK, walkers)
             for t in range(t0, t1):
                 row = scalars[t - t0]
-                c = (row[0], row[1], row[2], row[3], row[4])
+                c = (row[0], row[1], row[2], row[3], row[4])  # SCALARS of them
                 for i in range(lo, hi):
                     nx = step(xy[t, k, i, 0], grad[t, k, i, 0], state, i, 0, constants, c)
                     ny = step(xy[t, k, i, 1], grad[t, k, i, 1] * ascend_y, state, i, 1,
@@ -91,7 +93,7 @@ class CompiledOptimizer:
         self.advance = driver(value_and_grad, self.kernel.step, constants)
 
     def scalars(self, t0: int, t1: int) -> np.ndarray:
-        """The step scalars of updates ``t0..t1``, one row each, padded to ``SCALARS``."""
+        """The step scalars of updates ``t0`` to ``t1 - 1``, one row each, padded to ``SCALARS``."""
         rows = np.zeros((t1 - t0, SCALARS))
         hyper, lr_at = self.optimizer.hyper, self.optimizer.lr_at
         for step in range(t0, t1):
