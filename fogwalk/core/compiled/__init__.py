@@ -1,12 +1,13 @@
 """The compiled engine: the NumPy engine's walk, fused by numba into one loop per optimizer.
 
-For large runs (many walkers times many steps) the engine hands its arrays to
-this package, which steps, measures and classifies each walker in one loop
-instead of some thirty NumPy passes: about twice as fast. It needs a surface
-given by a formula (built-ins and typed formulas; sampled grids stay in
-NumPy) and optimizers that work coordinate by coordinate without gradient
-noise: the torch.optim family and Lion. numba is imported when a run first uses the compiled engine,
-so that ``import fogwalk`` and the app do not pay for it.
+For large runs (many walkers times many steps) the engine hands its arrays
+to this package, which steps, measures and classifies each walker in one
+loop instead of some thirty NumPy passes: about 2.5 times as fast. It needs
+a surface given by a formula (built-ins and typed formulas; sampled grids
+stay in NumPy) and optimizers that work coordinate by coordinate without
+gradient noise: the torch.optim family and Lion. numba is imported when a
+run first uses the compiled engine, so that ``import fogwalk`` and the app
+do not pay for it.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import numpy as np
 from ..errors import FogwalkError
 
 # Walker-steps from which the engine compiles on its own. The first compilation in a
-# process takes about 1.5 s (a new option set 0.3 s, a new surface 0.6 s); the compiled
-# loop saves about that much over this many walker-steps (60 M/s against NumPy's 30 M/s).
+# process takes about 1.8 s (a new option set or surface about 1 s more); the compiled
+# loop saves about that much over this many walker-steps (78 M/s against NumPy's 30 M/s).
 AUTO_WORK = 2**26
 
 

@@ -19,8 +19,8 @@ _RUNNING, _CONVERGED, _DIVERGED = 0, 1, 2
 
 @lru_cache(maxsize=64)
 def compiled_surface(value_and_grad):
-    """The surface's scalar ``(x, y) -> (value, gx, gy)``, compiled."""
-    return njit(error_model="numpy")(value_and_grad)
+    """The surface's scalar ``(x, y) -> (value, gx, gy)``, compiled (and inlined where called)."""
+    return njit(error_model="numpy", inline="always")(value_and_grad)
 
 
 @lru_cache(maxsize=64)
@@ -28,16 +28,27 @@ def driver(value_and_grad, step, constants: tuple[float, ...]):
     """A compiled loop over updates ``t0`` to ``t1 - 1`` of one optimizer's walkers.
 
     ``constants`` are compiled in, so that the branches on an optimizer's
-    options vanish from the loop (with them in, it ran 6x slower). Each step of
-    a block of walkers has two passes:
+    options vanish from the loop. A block of walkers keeps its points and
+    gradients in planar scratch arrays and its optimizer state in its own
+    ``(states, 2, BLOCK)`` array, all contiguous over the walkers and indexed
+    from 0, so that LLVM vectorises the step (about 1.5x faster than the
+    scalar loop). Each step has up to
+    three passes over the block:
 
-    1. every walker takes the optimizer's step and measures the surface there,
-       whatever its status (the straight-line pass);
-    2. what the NumPy engine's ``_measure`` and ``_classify`` do: a frozen
-       walker goes back to its row and pays nothing; a running one pays one
-       evaluation and is frozen as diverged (back at its last finite point)
-       when its point, loss or gradient is not finite or it left ``bounds``,
-       or as converged when ``|g|^2 <= gtol2`` and it moved at most ``xtol``.
+    1. every walker, whatever its status, takes the optimizer's step and
+       measures the surface there, into the scratch arrays; the pass notes
+       whether any walker may stop (a point, loss or gradient that is not
+       finite, a point outside ``bounds``, or ``|g|^2 <= gtol2``);
+    2. the scratch is written into the records' row ``t + 1``;
+    3. only when a walker may stop or the block has frozen walkers, what the
+       NumPy engine's ``_classify`` does: a frozen walker goes back to its
+       row; a running one is frozen as diverged (back at its last finite
+       point) when its point, loss or gradient is not finite or it left
+       ``bounds``, or as converged when ``|g|^2 <= gtol2`` and it moved at most
+       ``xtol``.
+
+    Every walker pays one evaluation per step it ran, the step it stopped at
+    included, as in the NumPy engine's ``_measure``.
     """
     surface = compiled_surface(value_and_grad)
 
@@ -46,48 +57,77 @@ def driver(value_and_grad, step, constants: tuple[float, ...]):
                 bounds, gtol2, xtol, ascend_y):  # fmt: skip
         xmin, xmax, ymin, ymax = bounds[0], bounds[1], bounds[2], bounds[3]
         walkers = xy.shape[2]
+        scratch = np.empty((5, BLOCK))
+        px, py, gx, gy, f = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
         for lo in range(0, walkers, BLOCK):
-            hi = min(lo + BLOCK, walkers)
+            n = min(BLOCK, walkers - lo)
+            block_state = state[lo // BLOCK]
+            frozen = 0
+            for j in range(n):
+                px[j], py[j] = xy[t0, k, lo + j, 0], xy[t0, k, lo + j, 1]
+                gx[j], gy[j] = grad[t0, k, lo + j, 0], grad[t0, k, lo + j, 1]
+                frozen += status[k, lo + j] != _RUNNING
             for t in range(t0, t1):
                 row = scalars[t - t0]
                 c = (row[0], row[1], row[2], row[3], row[4])  # SCALARS of them
-                for i in range(lo, hi):
-                    nx = step(xy[t, k, i, 0], grad[t, k, i, 0], state, i, 0, constants, c)
-                    ny = step(xy[t, k, i, 1], grad[t, k, i, 1] * ascend_y, state, i, 1,
-                              constants, c)  # fmt: skip
+                may_stop = 0
+                for j in range(n):
+                    nx = step(px[j], gx[j], block_state, j, 0, constants, c)
+                    ny = step(py[j], gy[j] * ascend_y, block_state, j, 1, constants, c)
                     nf, ngx, ngy = surface(nx, ny)
-                    xy[t + 1, k, i, 0], xy[t + 1, k, i, 1] = nx, ny
-                    loss[t + 1, k, i], grad[t + 1, k, i, 0], grad[t + 1, k, i, 1] = nf, ngx, ngy
-                for i in range(lo, hi):
+                    px[j], py[j], f[j], gx[j], gy[j] = nx, ny, nf, ngx, ngy
+                    total = nf + ngx + ngy
+                    inside = (xmin <= nx) & (nx <= xmax) & (ymin <= ny) & (ny <= ymax)
+                    fine = (total - total == 0.0) & inside & (ngx * ngx + ngy * ngy > gtol2)
+                    may_stop += 0 if fine else 1
+                for j in range(n):
+                    xy[t + 1, k, lo + j, 0], xy[t + 1, k, lo + j, 1] = px[j], py[j]
+                    loss[t + 1, k, lo + j] = f[j]
+                    grad[t + 1, k, lo + j, 0], grad[t + 1, k, lo + j, 1] = gx[j], gy[j]
+                if may_stop == 0 and frozen == 0:
+                    continue
+                for j in range(n):
+                    i = lo + j
                     if status[k, i] == _RUNNING:
-                        evals[k, i] += 1
-                        nx, ny = xy[t + 1, k, i, 0], xy[t + 1, k, i, 1]
-                        ngx, ngy = grad[t + 1, k, i, 0], grad[t + 1, k, i, 1]
-                        finite = math.isfinite(loss[t + 1, k, i] + ngx + ngy)
-                        if finite and xmin <= nx <= xmax and ymin <= ny <= ymax:
-                            moved = max(abs(nx - xy[t, k, i, 0]), abs(ny - xy[t, k, i, 1]))
-                            if ngx * ngx + ngy * ngy <= gtol2 and moved <= xtol:
+                        finite = math.isfinite(f[j] + gx[j] + gy[j])
+                        if finite and xmin <= px[j] <= xmax and ymin <= py[j] <= ymax:
+                            moved = max(abs(px[j] - xy[t, k, i, 0]), abs(py[j] - xy[t, k, i, 1]))
+                            if gx[j] * gx[j] + gy[j] * gy[j] <= gtol2 and moved <= xtol:
                                 status[k, i], status_step[k, i] = _CONVERGED, t + 1
+                                frozen += 1
                             continue
                         status[k, i], status_step[k, i] = _DIVERGED, t + 1
+                        frozen += 1
                     # Frozen, or diverged just now: back to the last finite point.
-                    xy[t + 1, k, i, 0], xy[t + 1, k, i, 1] = xy[t, k, i, 0], xy[t, k, i, 1]
-                    loss[t + 1, k, i] = loss[t, k, i]
-                    grad[t + 1, k, i, 0], grad[t + 1, k, i, 1] = grad[t, k, i, 0], grad[t, k, i, 1]
+                    px[j], py[j] = xy[t, k, i, 0], xy[t, k, i, 1]
+                    f[j], gx[j], gy[j] = loss[t, k, i], grad[t, k, i, 0], grad[t, k, i, 1]
+                    xy[t + 1, k, i, 0], xy[t + 1, k, i, 1] = px[j], py[j]
+                    loss[t + 1, k, i], grad[t + 1, k, i, 0], grad[t + 1, k, i, 1] = (
+                        f[j],
+                        gx[j],
+                        gy[j],
+                    )
+            for i in range(lo, lo + n):
+                if status[k, i] == _RUNNING:
+                    evals[k, i] += t1 - t0
+                elif status_step[k, i] > t0:
+                    evals[k, i] += status_step[k, i] - t0
 
     return advance
 
 
 class CompiledOptimizer:
-    """One optimizer's compiled loop, its state over all walkers and its step scalars."""
+    """One optimizer's compiled loop, its state (one array per block of walkers) and its
+    step scalars."""
 
     def __init__(self, k: int, optimizer, value_and_grad, walkers: int) -> None:
         self.k, self.optimizer = k, optimizer
         self.kernel: Kernel = kernel_for(optimizer)
         hyper = optimizer.hyper
-        self.state = np.empty((self.kernel.states, walkers, 2))
+        blocks = -(-walkers // BLOCK)
+        self.state = np.empty((blocks, self.kernel.states, 2, BLOCK))
         for index, value in enumerate(self.kernel.initial(hyper)):
-            self.state[index] = value
+            self.state[:, index] = value
         self.carry = None
         constants = tuple(float(v) for v in self.kernel.constants(hyper))
         self.advance = driver(value_and_grad, self.kernel.step, constants)

@@ -1,10 +1,13 @@
 """Coordinate-wise optimizers as scalar numba functions, for the compiled engine.
 
-Each ``step(p, g, s, i, d, k, c)`` takes one coordinate ``d`` of walker ``i``:
-its parameter ``p`` and gradient ``g``, the optimizer's state array ``s``
-shaped ``(states, walkers, 2)`` (updated in place), the optimizer's
+Each ``step(p, g, s, i, d, k, c)`` takes one coordinate ``d`` of walker ``i``
+of a block: its parameter ``p`` and gradient ``g``, the block's optimizer
+state ``s`` shaped ``(states, 2, block)`` (updated in place; contiguous over
+the walkers, so that the loop over them vectorises), the optimizer's
 constants ``k`` (a tuple compiled into the loop) and this step's scalars
-``c`` (a tuple of ``SCALARS`` floats), and returns the new parameter.
+``c`` (a tuple of ``SCALARS`` floats), and returns the new parameter. All are
+inlined into the loop (``inline="always"``): called instead, they keep LLVM
+from vectorising it.
 
 Every operation is the NumPy implementation's (in ``fogwalk.core.optimizers``),
 in the same order, so the two agree to the last bit on the four arithmetic
@@ -30,7 +33,7 @@ SCALARS = 5
 
 # error_model="numpy": a division by zero gives inf or NaN (the engine then freezes the
 # walker), as in NumPy, instead of raising.
-jit = njit(error_model="numpy")
+jit = njit(error_model="numpy", inline="always")
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,8 @@ def sgd_step(p, g, s, i, d, k, c):
     lr, first = c[0], c[1]
     g = _prepare(g, p, weight_decay, maximize != 0.0)
     if momentum != 0.0:
-        buf = g if first != 0.0 else s[0, i, d] * momentum + (1.0 - dampening) * g
-        s[0, i, d] = buf
+        buf = g if first != 0.0 else s[0, d, i] * momentum + (1.0 - dampening) * g
+        s[0, d, i] = buf
         g = g + momentum * buf if nesterov != 0.0 else buf
     return p - lr * g
 
@@ -106,8 +109,8 @@ def sgd_step(p, g, s, i, d, k, c):
 @jit
 def adagrad_step(p, g, s, i, d, k, c):
     g = _prepare(g, p, k[0], k[1] != 0.0)
-    state_sum = s[0, i, d] + g * g
-    s[0, i, d] = state_sum
+    state_sum = s[0, d, i] + g * g
+    s[0, d, i] = state_sum
     return g * -c[0] / (math.sqrt(state_sum) + k[2]) + p
 
 
@@ -116,17 +119,17 @@ def rmsprop_step(p, g, s, i, d, k, c):
     alpha, eps, momentum, centered = k[2], k[3], k[4], k[5]
     lr = c[0]
     g = _prepare(g, p, k[0], k[1] != 0.0)
-    square_avg = _decayed_square(s[0, i, d], g, alpha)
-    s[0, i, d] = square_avg
+    square_avg = _decayed_square(s[0, d, i], g, alpha)
+    s[0, d, i] = square_avg
     if centered != 0.0:
-        grad_avg = _lerp(s[1, i, d], g, 1.0 - alpha)
-        s[1, i, d] = grad_avg
+        grad_avg = _lerp(s[1, d, i], g, 1.0 - alpha)
+        s[1, d, i] = grad_avg
         avg = math.sqrt(square_avg - grad_avg * grad_avg) + eps
     else:
         avg = math.sqrt(square_avg) + eps
     if momentum > 0.0:
-        buf = s[2, i, d] * momentum + g / avg
-        s[2, i, d] = buf
+        buf = s[2, d, i] * momentum + g / avg
+        s[2, d, i] = buf
         return p - lr * buf
     return g * -lr / avg + p
 
@@ -135,10 +138,10 @@ def rmsprop_step(p, g, s, i, d, k, c):
 def adadelta_step(p, g, s, i, d, k, c):
     rho, eps = k[2], k[3]
     g = _prepare(g, p, k[0], k[1] != 0.0)
-    square_avg = _decayed_square(s[0, i, d], g, rho)
-    s[0, i, d] = square_avg
-    delta = math.sqrt(s[1, i, d] + eps) / math.sqrt(square_avg + eps) * g
-    s[1, i, d] = _decayed_square(s[1, i, d], delta, rho)
+    square_avg = _decayed_square(s[0, d, i], g, rho)
+    s[0, d, i] = square_avg
+    delta = math.sqrt(s[1, d, i] + eps) / math.sqrt(square_avg + eps) * g
+    s[1, d, i] = _decayed_square(s[1, d, i], delta, rho)
     return p - c[0] * delta
 
 
@@ -155,12 +158,12 @@ def adam_step(p, g, s, i, d, k, c):
     beta1, beta2, eps, amsgrad = k[3], k[4], k[5], k[6]
     lr, step_size, bias_correction2_sqrt = c[0], c[1], c[2]
     g, p = _start(g, p, lr, k[0], k[1] != 0.0, k[2] != 0.0)
-    exp_avg = _lerp(s[0, i, d], g, 1.0 - beta1)
-    exp_avg_sq = _decayed_square(s[1, i, d], g, beta2)
-    s[0, i, d], s[1, i, d] = exp_avg, exp_avg_sq
+    exp_avg = _lerp(s[0, d, i], g, 1.0 - beta1)
+    exp_avg_sq = _decayed_square(s[1, d, i], g, beta2)
+    s[0, d, i], s[1, d, i] = exp_avg, exp_avg_sq
     if amsgrad != 0.0:
-        exp_avg_sq = _maximum(s[2, i, d], exp_avg_sq)
-        s[2, i, d] = exp_avg_sq
+        exp_avg_sq = _maximum(s[2, d, i], exp_avg_sq)
+        s[2, d, i] = exp_avg_sq
     denom = math.sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
     return exp_avg / denom * -step_size + p
 
@@ -169,9 +172,9 @@ def adam_step(p, g, s, i, d, k, c):
 def adamax_step(p, g, s, i, d, k, c):
     beta1, beta2, eps = k[2], k[3], k[4]
     g = _prepare(g, p, k[0], k[1] != 0.0)
-    exp_avg = _lerp(s[0, i, d], g, 1.0 - beta1)
-    exp_inf = _maximum(s[1, i, d] * beta2, abs(g) + eps)
-    s[0, i, d], s[1, i, d] = exp_avg, exp_inf
+    exp_avg = _lerp(s[0, d, i], g, 1.0 - beta1)
+    exp_inf = _maximum(s[1, d, i] * beta2, abs(g) + eps)
+    s[0, d, i], s[1, d, i] = exp_avg, exp_inf
     return exp_avg * -c[0] / exp_inf + p
 
 
@@ -180,9 +183,9 @@ def nadam_step(p, g, s, i, d, k, c):
     beta1, beta2, eps = k[3], k[4], k[5]
     lr, bias_correction2, grad_weight, avg_weight = c[0], c[1], c[2], c[3]
     g, p = _start(g, p, lr, k[0], k[1] != 0.0, k[2] != 0.0)
-    exp_avg = _lerp(s[0, i, d], g, 1.0 - beta1)
-    exp_avg_sq = _decayed_square(s[1, i, d], g, beta2)
-    s[0, i, d], s[1, i, d] = exp_avg, exp_avg_sq
+    exp_avg = _lerp(s[0, d, i], g, 1.0 - beta1)
+    exp_avg_sq = _decayed_square(s[1, d, i], g, beta2)
+    s[0, d, i], s[1, d, i] = exp_avg, exp_avg_sq
     denom = math.sqrt(exp_avg_sq / bias_correction2) + eps
     p = g * grad_weight / denom + p
     return exp_avg * avg_weight / denom + p
@@ -193,9 +196,9 @@ def radam_step(p, g, s, i, d, k, c):
     beta1, beta2, eps = k[3], k[4], k[5]
     lr, bias_correction1, rectified, bias_correction2_sqrt, rect = c[0], c[1], c[2], c[3], c[4]
     g, p = _start(g, p, lr, k[0], k[1] != 0.0, k[2] != 0.0)
-    exp_avg = _lerp(s[0, i, d], g, 1.0 - beta1)
-    exp_avg_sq = _decayed_square(s[1, i, d], g, beta2)
-    s[0, i, d], s[1, i, d] = exp_avg, exp_avg_sq
+    exp_avg = _lerp(s[0, d, i], g, 1.0 - beta1)
+    exp_avg_sq = _decayed_square(s[1, d, i], g, beta2)
+    s[0, d, i], s[1, d, i] = exp_avg, exp_avg_sq
     corrected = exp_avg / bias_correction1 * lr
     if rectified != 0.0:
         corrected = corrected * (bias_correction2_sqrt / (math.sqrt(exp_avg_sq) + eps)) * rect
@@ -206,10 +209,10 @@ def radam_step(p, g, s, i, d, k, c):
 def lion_step(p, g, s, i, d, k, c):
     weight_decay, beta1, beta2 = k[0], k[2], k[3]
     g = _prepare(g, p, 0.0, k[1] != 0.0)
-    direction = _sign(beta1 * s[0, i, d] + (1.0 - beta1) * g)
+    direction = _sign(beta1 * s[0, d, i] + (1.0 - beta1) * g)
     if weight_decay != 0.0:
         direction = direction + weight_decay * p
-    s[0, i, d] = beta2 * s[0, i, d] + (1.0 - beta2) * g
+    s[0, d, i] = beta2 * s[0, d, i] + (1.0 - beta2) * g
     return p - c[0] * direction
 
 
