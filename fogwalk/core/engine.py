@@ -218,8 +218,11 @@ class Engine:
         else:
             self.grad_evals[k, rows] += ~lane.frozen
 
-    def _step(self, lane: _Lane, t: int) -> None:
-        """Move the lane's walkers from row ``t`` to row ``t + 1``, measure and classify them."""
+    def _step(self, lane: _Lane, t: int, noise: np.ndarray | None) -> None:
+        """Move the lane's walkers from row ``t`` to row ``t + 1``, measure and classify them.
+
+        ``noise`` is the lane's optimizer's gradient noise at ``t`` for all walkers, or None.
+        """
         k, rows = lane.k, lane.rows
         params = self.xy[t, k, rows]
         evals = self.grad_evals[k, rows]
@@ -230,7 +233,9 @@ class Engine:
         if self.game:
             grad = grad * _ASCEND_Y  # a new array: the recorded gradient stays the true one
         probe = Probe(self.surface, evals, self.loss[t, k, rows], self.game)
-        new_params, lane.state = lane.optimizer.update(grad, lane.state, params, t, probe)
+        if noise is not None:
+            noise = noise[rows]
+        new_params, lane.state = lane.optimizer.update(grad, lane.state, params, t, probe, noise)
         arrived = self.xy[t + 1, k, rows]
         arrived[...] = new_params
         if frozen is not None:
@@ -297,8 +302,10 @@ class Engine:
         # Overflow and NaN are expected on the way to divergence: _classify handles them.
         with np.errstate(all="ignore"):
             while self.computed < end:
+                t, walkers = self.computed, len(self.starts)
+                noise = [optimizer.noise(t, walkers) for optimizer in self.optimizers]
                 for lane in self._lanes:
-                    self._step(lane, self.computed)
+                    self._step(lane, t, noise[lane.k])
                 self.computed += 1
         return self.computed
 

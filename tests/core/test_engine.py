@@ -40,6 +40,18 @@ def test_blocks_do_not_change_the_result():
         np.testing.assert_array_equal(getattr(whole, name), getattr(split, name), err_msg=name)
 
 
+def test_noise_belongs_to_the_walker_not_to_its_block():
+    starts = np.tile([[0.5, -0.5]], (300, 1))
+    spec = ["sgd:lr=0.01,grad_noise=1.0,seed=2"]
+    whole = Engine("booth", spec, starts, 10, block=100_000)
+    split = Engine("booth", spec, starts, 10, block=100)
+    whole.advance(10)
+    split.advance(10)
+    np.testing.assert_array_equal(whole.xy, split.xy)
+    # Walkers 0, 100 and 200 start alike but draw their own noise.
+    assert len({tuple(whole.xy[1, 0, w]) for w in (0, 100, 200)}) == 3
+
+
 def test_advancing_in_chunks_equals_one_go():
     engine = Engine("beale", ["rmsprop", "lion:lr=0.01"], [(1.0, 1.5)], 100)
     computed = list(engine.chunks(30))

@@ -24,7 +24,7 @@ def compiled_surface(value_and_grad):
 
 
 @lru_cache(maxsize=64)
-def driver(value_and_grad, step, constants: tuple[float, ...]):
+def driver(value_and_grad, step, constants: tuple[float, ...], noisy: bool):
     """A compiled loop over updates ``t0`` to ``t1 - 1`` of one optimizer's walkers.
 
     ``constants`` are compiled in, so that the branches on an optimizer's
@@ -47,13 +47,16 @@ def driver(value_and_grad, step, constants: tuple[float, ...]):
        ``bounds``, or as converged when ``|g|^2 <= gtol2`` and it moved at most
        ``xtol``.
 
+    With ``noisy``, the optimizer is fed the gradient plus ``noise[t - t0]``
+    (laid out per block, as the state), as :meth:`Optimizer.update` adds it.
+
     Every walker pays one evaluation per step it ran, the step it stopped at
     included, as in the NumPy engine's ``_measure``.
     """
     surface = compiled_surface(value_and_grad)
 
     @njit(error_model="numpy")
-    def advance(xy, loss, grad, status, status_step, evals, state, scalars, k, t0, t1,
+    def advance(xy, loss, grad, status, status_step, evals, state, scalars, noise, k, t0, t1,
                 bounds, gtol2, xtol, ascend_y):  # fmt: skip
         xmin, xmax, ymin, ymax = bounds[0], bounds[1], bounds[2], bounds[3]
         walkers = xy.shape[2]
@@ -61,7 +64,8 @@ def driver(value_and_grad, step, constants: tuple[float, ...]):
         px, py, gx, gy, f = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
         for lo in range(0, walkers, BLOCK):
             n = min(BLOCK, walkers - lo)
-            block_state = state[lo // BLOCK]
+            block = lo // BLOCK
+            block_state = state[block]
             frozen = 0
             for j in range(n):
                 px[j], py[j] = xy[t0, k, lo + j, 0], xy[t0, k, lo + j, 1]
@@ -72,8 +76,11 @@ def driver(value_and_grad, step, constants: tuple[float, ...]):
                 c = (row[0], row[1], row[2], row[3], row[4])  # SCALARS of them
                 may_stop = 0
                 for j in range(n):
-                    nx = step(px[j], gx[j], block_state, j, 0, constants, c)
-                    ny = step(py[j], gy[j] * ascend_y, block_state, j, 1, constants, c)
+                    g0, g1 = gx[j], gy[j] * ascend_y
+                    if noisy:
+                        g0, g1 = g0 + noise[t - t0, block, 0, j], g1 + noise[t - t0, block, 1, j]
+                    nx = step(px[j], g0, block_state, j, 0, constants, c)
+                    ny = step(py[j], g1, block_state, j, 1, constants, c)
                     nf, ngx, ngy = surface(nx, ny)
                     px[j], py[j], f[j], gx[j], gy[j] = nx, ny, nf, ngx, ngy
                     total = nf + ngx + ngy
@@ -130,7 +137,20 @@ class CompiledOptimizer:
             self.state[:, index] = value
         self.carry = None
         constants = tuple(float(v) for v in self.kernel.constants(hyper))
-        self.advance = driver(value_and_grad, self.kernel.step, constants)
+        self.noisy = hyper["grad_noise"] > 0.0
+        self.advance = driver(value_and_grad, self.kernel.step, constants, self.noisy)
+        self.walkers = walkers
+
+    def noise(self, t0: int, t1: int) -> np.ndarray:
+        """The gradient noise of updates ``t0`` to ``t1 - 1``, laid out as the state:
+        ``(steps, blocks, 2, BLOCK)`` (empty without noise)."""
+        if not self.noisy:
+            return np.zeros((0, 1, 2, BLOCK))
+        blocks = self.state.shape[0]
+        table = np.zeros((t1 - t0, blocks * BLOCK, 2))
+        for step in range(t0, t1):
+            table[step - t0, : self.walkers] = self.optimizer.noise(step, self.walkers)
+        return np.ascontiguousarray(table.reshape(t1 - t0, blocks, BLOCK, 2).transpose(0, 1, 3, 2))
 
     def scalars(self, t0: int, t1: int) -> np.ndarray:
         """The step scalars of updates ``t0`` to ``t1 - 1``, one row each, padded to ``SCALARS``."""

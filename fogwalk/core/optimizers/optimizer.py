@@ -60,15 +60,37 @@ class Optimizer:
         """The initial state for ``params`` shaped ``(walkers, 2)``."""
         return self.algorithm.init(np.asarray(params, dtype=float))
 
+    def noise(self, step: int, walkers: int) -> np.ndarray | None:
+        """The gradient noise of update ``step``, one row per walker, or None without noise.
+
+        Seeded by (seed, step), so that a step's noise never depends on what ran
+        before, and drawn for all ``walkers`` at once, so that walker ``w`` gets
+        row ``w`` however an engine splits the walkers into blocks.
+        """
+        sigma = self.hyper["grad_noise"]
+        if sigma <= 0.0:
+            return None
+        rng = np.random.default_rng([self.hyper["seed"], step])
+        return sigma * rng.standard_normal((walkers, 2))
+
     def update(
-        self, grad: np.ndarray, state: Any, params: np.ndarray, step: int, probe: Any = None
+        self,
+        grad: np.ndarray,
+        state: Any,
+        params: np.ndarray,
+        step: int,
+        probe: Any = None,
+        noise: np.ndarray | None = None,
     ) -> tuple[np.ndarray, Any]:
-        """One step: returns ``(new_params, new_state)``; inputs are left untouched."""
-        noise = self.hyper["grad_noise"]
-        if noise > 0.0:
-            # Seeded by (seed, step) so that a step's noise never depends on what ran before.
-            rng = np.random.default_rng([self.hyper["seed"], step])
-            grad = grad + noise * rng.standard_normal(grad.shape)
+        """One step: returns ``(new_params, new_state)``; inputs are left untouched.
+
+        ``noise`` is these walkers' rows of :meth:`noise`; by default they are
+        taken to be all the walkers.
+        """
+        if noise is None:
+            noise = self.noise(step, len(grad))
+        if noise is not None:
+            grad = grad + noise
         return self.algorithm.update(grad, state, params, self.lr_at(step), step, probe)
 
 
