@@ -251,7 +251,8 @@ class Engine:
         k, rows = lane.k, lane.rows
         points, grad = self.xy[t, k, rows], self.grad[t, k, rows]
         xmin, xmax, ymin, ymax = self.bounds
-        if not np.isfinite(self.loss[t, k, rows].sum() + grad.sum()):
+        # A NaN point counts too: a surface may still give it a finite loss and slope.
+        if not np.isfinite(self.loss[t, k, rows].sum() + grad.sum() + points.sum()):
             return True
         # Two fast reductions over both coordinates settle the usual case, all walkers well
         # inside; the per-axis test (slower on the interleaved array) is left for the rest.

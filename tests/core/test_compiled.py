@@ -8,6 +8,7 @@ import pytest
 
 from fogwalk.core import Engine, FogwalkError, Status, get_surface, simulate
 from fogwalk.core.compiled import AUTO_WORK
+from fogwalk.core.compiled.driver import BLOCK
 from fogwalk.core.compiled.steps import KERNELS
 from fogwalk.core.optimizers import get_definition
 from fogwalk.core.surfaces.base import SymbolicSurface, X, Y
@@ -102,10 +103,14 @@ def test_a_game_ascends_in_y():
     assert_same(numpy_run, compiled_run, rtol=1e-12)
 
 
-def test_noise_is_drawn_ahead_in_chunks_as_numpy_draws_it(monkeypatch):
-    monkeypatch.setattr("fogwalk.core.compiled.NOISE_VALUES", 2 * 300 * 7)  # 7 steps a call
-    spec = ["rmsprop:lr=0.01,grad_noise=3.0,seed=5"]
-    assert_same(*both("himmelblau", spec, starts_over("himmelblau", 300), 30), rtol=1e-12)
+def test_blocks_and_noise_drawn_ahead_in_chunks_change_nothing(monkeypatch):
+    # Two whole blocks and a part of one, noise drawn 3 steps a call, walkers diverging.
+    walkers = 2 * BLOCK + 37
+    monkeypatch.setattr("fogwalk.core.compiled.NOISE_VALUES", 2 * 3 * BLOCK * 3)
+    specs = ["rmsprop:lr=0.01,grad_noise=3.0,seed=5", "sgd:lr=0.004,grad_noise=50.0"]
+    numpy_run, compiled_run = both("rosenbrock", specs, starts_over("rosenbrock", walkers), 12)
+    assert_same(numpy_run, compiled_run)
+    assert 0 < (compiled_run.status[1] == Status.DIVERGED).sum() < walkers
 
 
 def test_chunks_carry_the_state_across():

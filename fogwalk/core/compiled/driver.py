@@ -140,6 +140,7 @@ class CompiledOptimizer:
         self.noisy = hyper["grad_noise"] > 0.0
         self.advance = driver(value_and_grad, self.kernel.step, constants, self.noisy)
         self.walkers = walkers
+        self.width = self.state.shape[0] * BLOCK  # walkers padded to whole blocks
 
     def noise(self, t0: int, t1: int) -> np.ndarray:
         """The gradient noise of updates ``t0`` to ``t1 - 1``, laid out as the state:
@@ -147,10 +148,12 @@ class CompiledOptimizer:
         if not self.noisy:
             return np.zeros((0, 1, 2, BLOCK))
         blocks = self.state.shape[0]
-        table = np.zeros((t1 - t0, blocks * BLOCK, 2))
+        table = np.zeros((t1 - t0, blocks, 2, BLOCK))
+        padded = np.zeros((blocks * BLOCK, 2))
         for step in range(t0, t1):
-            table[step - t0, : self.walkers] = self.optimizer.noise(step, self.walkers)
-        return np.ascontiguousarray(table.reshape(t1 - t0, blocks, BLOCK, 2).transpose(0, 1, 3, 2))
+            padded[: self.walkers] = self.optimizer.noise(step, self.walkers)
+            table[step - t0] = padded.reshape(blocks, BLOCK, 2).transpose(0, 2, 1)
+        return table
 
     def scalars(self, t0: int, t1: int) -> np.ndarray:
         """The step scalars of updates ``t0`` to ``t1 - 1``, one row each, padded to ``SCALARS``."""
