@@ -10,7 +10,8 @@ from numba import njit
 
 from .steps import SCALARS, Kernel, kernel_for
 
-assert SCALARS == 5, "the loop below unpacks five step scalars"
+if SCALARS != 5:
+    raise ImportError("the compiled loop unpacks exactly five step scalars")
 
 # Walkers stepped together through a chunk of steps: their state and rows stay in the CPU cache.
 BLOCK = 4096
@@ -32,8 +33,7 @@ def driver(value_and_grad, step, constants: tuple[float, ...], noisy: bool):
     gradients in planar scratch arrays and its optimizer state in its own
     ``(states, 2, BLOCK)`` array, all contiguous over the walkers and indexed
     from 0, so that LLVM vectorises the step (about 1.5x faster than the
-    scalar loop). Each step has up to
-    three passes over the block:
+    scalar loop). Each step has up to three passes over the block:
 
     1. every walker, whatever its status, takes the optimizer's step and
        measures the surface there, into the scratch arrays; the pass notes
@@ -128,31 +128,29 @@ class CompiledOptimizer:
     step scalars."""
 
     def __init__(self, k: int, optimizer, value_and_grad, walkers: int) -> None:
-        self.k, self.optimizer = k, optimizer
+        self.k, self.optimizer, self.walkers = k, optimizer, walkers
         self.kernel: Kernel = kernel_for(optimizer)
         hyper = optimizer.hyper
-        blocks = -(-walkers // BLOCK)
-        self.state = np.empty((blocks, self.kernel.states, 2, BLOCK))
+        self.blocks = -(-walkers // BLOCK)
+        self.width = self.blocks * BLOCK  # the walkers padded to whole blocks
+        self.state = np.empty((self.blocks, self.kernel.states, 2, BLOCK))
         for index, value in enumerate(self.kernel.initial(hyper)):
             self.state[:, index] = value
         self.carry = None
         constants = tuple(float(v) for v in self.kernel.constants(hyper))
         self.noisy = hyper["grad_noise"] > 0.0
         self.advance = driver(value_and_grad, self.kernel.step, constants, self.noisy)
-        self.walkers = walkers
-        self.width = self.state.shape[0] * BLOCK  # walkers padded to whole blocks
 
     def noise(self, t0: int, t1: int) -> np.ndarray:
         """The gradient noise of updates ``t0`` to ``t1 - 1``, laid out as the state:
         ``(steps, blocks, 2, BLOCK)`` (empty without noise)."""
         if not self.noisy:
             return np.zeros((0, 1, 2, BLOCK))
-        blocks = self.state.shape[0]
-        table = np.zeros((t1 - t0, blocks, 2, BLOCK))
-        padded = np.zeros((blocks * BLOCK, 2))
+        table = np.zeros((t1 - t0, self.blocks, 2, BLOCK))
+        padded = np.zeros((self.width, 2))
         for step in range(t0, t1):
             padded[: self.walkers] = self.optimizer.noise(step, self.walkers)
-            table[step - t0] = padded.reshape(blocks, BLOCK, 2).transpose(0, 2, 1)
+            table[step - t0] = padded.reshape(self.blocks, BLOCK, 2).transpose(0, 2, 1)
         return table
 
     def scalars(self, t0: int, t1: int) -> np.ndarray:
