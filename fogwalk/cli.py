@@ -140,7 +140,7 @@ def _add_export_parser(commands) -> None:
 
 
 def _add_scene_arguments(parser, default_steps: int | None) -> None:
-    """The options trace and export share: hikers, starts, steps, domain."""
+    """The options trace and export share: hikers, starts, steps, domain, dataset."""
     parser.add_argument(
         "-O",
         "--optimizer",
@@ -173,6 +173,11 @@ def _add_scene_arguments(parser, default_steps: int | None) -> None:
         help="the domain of a formula (default -3,3,-3,3), of a file without coordinates "
         "(.npy, a .csv matrix, an image), or a built-in's viewing window",
     )
+    parser.add_argument(
+        "--dataset",
+        metavar="NAME",
+        help="which 2-D dataset of a loss-landscape .h5 file (default train_loss)",
+    )
 
 
 def _positive(text: str) -> int:
@@ -182,8 +187,9 @@ def _positive(text: str) -> int:
     return value
 
 
-def scene_from_source(source: str, domain=None):
-    """A scenario file (its scene and video settings), or a surface (the default scene on it)."""
+def scene_from_source(source: str, domain=None, dataset: str | None = None):
+    """A scenario file (its scene and video settings), or a surface (the default scene on it);
+    ``domain`` and ``dataset``, when given, replace the scene's."""
     from .core.export import VideoSettings
     from .core.scenario import load_scenario
     from .core.scene import Scene
@@ -192,10 +198,13 @@ def scene_from_source(source: str, domain=None):
         scene, settings = load_scenario(source)
         if domain is not None:
             scene = dataclasses.replace(scene, domain=domain)
+        if dataset is not None:
+            scene = dataclasses.replace(scene, dataset=dataset)
     else:
         path = Path(source)
         text = str(path.resolve()) if path.exists() else source
-        scene, settings = Scene(surface=text, domain=domain), VideoSettings()
+        scene = Scene(surface=text, domain=domain, dataset=dataset)
+        settings = VideoSettings()
     scene.load_surface()  # a bad surface fails here, before any work
     return scene, settings
 
@@ -223,7 +232,7 @@ def _export(args: argparse.Namespace) -> int:
     from .core.export import parse_size
     from .core.video import check_size, check_target
 
-    scene, settings = scene_from_source(args.source, args.domain)
+    scene, settings = scene_from_source(args.source, args.domain, args.dataset)
     scenario = args.source.lower().endswith(".toml")
     scene = _apply_scene_arguments(scene, args, None if scenario else 300)
     if args.no_fog:
@@ -300,7 +309,7 @@ def _trace(args: argparse.Namespace) -> int:
     from .core.files import atomic_output
     from .core.trace import write_csv, write_json
 
-    scene, _ = scene_from_source(args.surface, args.domain)
+    scene, _ = scene_from_source(args.surface, args.domain, args.dataset)
     scene = _apply_scene_arguments(scene, args, None)
     if not args.surface.lower().endswith(".toml") and not args.optimizers:
         specs = list(DEFAULT_OPTIMIZERS)

@@ -62,6 +62,22 @@ def test_trace_a_loss_landscape_file(tmp_path, capsys):
     assert float(_rows(out)[0]["loss"]) == pytest.approx(2 + x[4] ** 2 + y[1], rel=1e-12)
 
 
+def test_trace_picks_an_h5_dataset(tmp_path, capsys):
+    x, y = np.linspace(-1, 1, 5), np.linspace(-1, 1, 4)
+    path = tmp_path / "surf.h5"
+    with h5py.File(path, "w") as f:
+        f["xcoordinates"], f["ycoordinates"] = x, y
+        f["train_loss"] = np.full((x.size, y.size), 1.0)
+        f["test_loss"] = np.full((x.size, y.size), 7.0)
+    start = f"{x[2]},{y[1]}"
+    for argv, expected in [((), 1.0), (("--dataset", "test_loss"), 7.0)]:
+        code, out, err = run_cli(capsys, "trace", str(path), *argv, "-s", start, "-n", "0")
+        assert code == 0, err
+        assert float(_rows(out)[0]["loss"]) == pytest.approx(expected, rel=1e-12)
+    code, out, err = run_cli(capsys, "trace", str(path), "--dataset", "nope", "-n", "0")
+    assert code == 2 and "no 2-D dataset 'nope'" in err and "test_loss" in err
+
+
 def test_trace_a_formula(capsys):
     code, out, err = run_cli(
         capsys, "trace", "(x - 1)^2 + 3*y^2", "-O", "sgd:lr=0.1", "-s", "0,1", "-n", "1"
