@@ -202,7 +202,7 @@ def scene_from_source(source: str, domain=None, dataset: str | None = None):
             scene = dataclasses.replace(scene, dataset=dataset)
     else:
         path = Path(source)
-        text = str(path.resolve()) if path.exists() else source
+        text = str(path.resolve()) if path.exists() else source.strip()
         scene = Scene(surface=text, domain=domain, dataset=dataset)
         settings = VideoSettings()
     scene.load_surface()  # a bad surface fails here, before any work
@@ -408,10 +408,31 @@ def _attach_negative_points(argv: Sequence[str]) -> list[str]:
     return joined
 
 
+_FORMULA_SIGNS = set("^*/+() ")
+
+
+def _protect_formulas(argv: Sequence[str]) -> list[str]:
+    """``-x^2 + y^2`` -> `` -x^2 + y^2``: argparse would take a formula starting with a minus
+    sign for an option. A leading space hides it (the formula parser ignores it); only a
+    token no option looks like (a sign of arithmetic in it), not an option's value."""
+    protected: list[str] = []
+    for index, item in enumerate(argv):
+        previous = argv[index - 1] if index else ""
+        if (
+            item.startswith("-")
+            and not item.startswith("--")
+            and _FORMULA_SIGNS & set(item[1:])
+            and not previous.startswith("-")
+        ):
+            item = " " + item
+        protected.append(item)
+    return protected
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fogwalk`` command; returns the exit status."""
     parser = build_parser()
-    argv = _attach_negative_points(sys.argv[1:] if argv is None else argv)
+    argv = _protect_formulas(_attach_negative_points(sys.argv[1:] if argv is None else argv))
     if argv and argv[0] not in COMMANDS and not any(a.startswith("-") for a in argv):
         # `fogwalk PATH ...`: a window for each scenario, surface file or formula
         try:

@@ -89,6 +89,13 @@ def test_trace_a_formula(capsys):
     assert (float(rows[1]["x"]), float(rows[1]["y"])) == pytest.approx((0.2, 0.4))
 
 
+def test_a_formula_may_start_with_a_minus_sign(capsys):
+    code, out, err = run_cli(capsys, "trace", "-x^2 + 3*y^2", "-s", "1,-1", "-n", "0")
+    assert code == 0, err
+    row = _rows(out)[0]
+    assert (float(row["loss"]), float(row["grad_x"]), float(row["grad_y"])) == (2.0, -2.0, -6.0)
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
