@@ -53,3 +53,19 @@ class Probe:
         """``(hxx, hxy, hyy)`` at ``points``; one evaluation per walker."""
         self._count(rows)
         return self.surface.hessian(points[:, 0], points[:, 1])
+
+    def jacobian(self, points: np.ndarray, rows: np.ndarray | None = None, absolute=None):
+        """The Jacobian ``(a, b, c, d)`` = ``[[a, b], [c, d]]`` of the field :meth:`grad`
+        measures, at ``points``; one evaluation per walker.
+
+        Off a game that is the Hessian ``(hxx, hxy, hxy, hyy)``; on a game, the
+        field is ``(gx, -gy)`` and its Jacobian ``(hxx, hxy, -hxy, -hyy)``.
+        ``absolute`` maps the symmetric Hessian ``(hxx, hxy, hyy)`` first (the
+        saddle-free Newton's ``|H|``).
+        """
+        hxx, hxy, hyy = self.hessian(points, rows)
+        if absolute is not None:
+            hxx, hxy, hyy = absolute(hxx, hxy, hyy)
+        if self.game:
+            return hxx, hxy, -hxy, -hyy
+        return hxx, hxy, hxy, hyy

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fogwalk.core import Engine, get_surface, make_optimizer, simulate
+from fogwalk.core import Engine, Status, get_surface, make_optimizer, simulate
 from fogwalk.core.optimizers import get_definition
 from fogwalk.core.probe import Probe
 
@@ -125,3 +125,13 @@ def test_the_game_optimizers_are_registered_with_sources() -> None:
         definition = get_definition(name)
         assert definition.source and definition.factory.__doc__
         assert make_optimizer(name).hyper["lr"] == 0.1
+
+
+@pytest.mark.parametrize("surface", ["gan_bilinear", "gan_regularized"])
+def test_newton_solves_for_the_equilibrium_with_the_fields_jacobian(surface: str) -> None:
+    # The field (y, -x) of x*y has Jacobian [[0, 1], [-1, 0]]: one damped Newton step
+    # lands within the damping of the equilibrium, where the symmetric Hessian flew off.
+    run = simulate(surface, ["newton"], starts=[(1.0, 1.0)], steps=30)
+    assert run.status[0, 0] == Status.CONVERGED
+    assert np.linalg.norm(run.xy[-1, 0, 0]) < 1e-12
+    assert np.linalg.norm(run.xy[1, 0, 0]) < 1e-2

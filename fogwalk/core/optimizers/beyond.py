@@ -90,6 +90,10 @@ def newton(h: Mapping[str, Any]) -> Algorithm:
             if saddle_free:  H_t <- |H_t|  (the same eigenvectors, absolute eigenvalues)
             theta_t <- theta_{t-1} - gamma (H_t + lambda I)^{-1} g_t
         where the 2x2 system falls back to the gradient step g_t if it is singular.
+
+    On a game the optimizer follows the field ``(gx, -gy)``, and ``H_t`` is that
+    field's Jacobian, ``[[hxx, hxy], [-hxy, -hyy]]`` (after ``|H|`` when
+    saddle-free): Newton's method for the field's zero, the game's equilibrium.
     """
 
     def init(params: np.ndarray) -> Stateless:
@@ -97,21 +101,17 @@ def newton(h: Mapping[str, Any]) -> Algorithm:
 
     def update(grad, state, params, lr, step, probe):
         g = prepare_grad(grad, params, 0.0, h["maximize"])
-        hxx, hxy, hyy = probe.hessian(params)
-        if h["maximize"]:
-            hxx, hxy, hyy = -hxx, -hxy, -hyy
-        if h["saddle_free"]:
-            hxx, hxy, hyy = _absolute(hxx, hxy, hyy)
-        hxx = hxx + h["damping"]
-        hyy = hyy + h["damping"]
-        det = hxx * hyy - hxy * hxy
+        # |-H| = |H|: ascent negates the Hessian, unless it is made positive anyway.
+        a, b, c, d = probe.jacobian(params, absolute=_absolute if h["saddle_free"] else None)
+        if h["maximize"] and not h["saddle_free"]:
+            a, b, c, d = -a, -b, -c, -d
+        a = a + h["damping"]
+        d = d + h["damping"]
+        det = a * d - b * c
         singular = ~(np.abs(det) > 1e-300)
         safe_det = np.where(singular, 1.0, det)
         direction = np.stack(
-            [
-                (hyy * g[:, 0] - hxy * g[:, 1]) / safe_det,
-                (hxx * g[:, 1] - hxy * g[:, 0]) / safe_det,
-            ],
+            [(d * g[:, 0] - b * g[:, 1]) / safe_det, (a * g[:, 1] - c * g[:, 0]) / safe_det],
             axis=-1,
         )
         direction[singular] = g[singular]
