@@ -6,7 +6,7 @@ from PySide6.QtGui import QVector3D
 from fogwalk.core.scene import Fog
 from fogwalk.core.surfaces import SymbolicSurface
 from fogwalk.core.surfaces.base import X
-from fogwalk.render.view import TerrainView, rgba
+from fogwalk.render.view import rgba
 
 # Flat: the terrain lies at height 0, so a pixel's ground point is a ray-plane hit.
 FLAT = SymbolicSurface("flat", sp.Integer(0) * X, (-5.0, 5.0, -5.0, 5.0))
@@ -17,13 +17,3 @@ def top_down(view) -> None:
 
 
 FOG_RGB = rgba(Fog().color)[:3] * 255
-
-
-def shown_view(qtbot, width: int, height: int) -> TerrainView:
-    """A terrain view on screen (its GL context ready), closed with the test."""
-    widget = TerrainView()
-    qtbot.addWidget(widget)
-    widget.resize(width, height)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget

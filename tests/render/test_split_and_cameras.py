@@ -3,19 +3,20 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from scenes import FLAT, FOG_RGB, shown_view, top_down
+from scenes import FLAT, FOG_RGB, top_down
 
 from fogwalk.core import get_surface, simulate
 from fogwalk.core.engine import Status
 from fogwalk.core.scene import Fog
 from fogwalk.render.frame import HikerFrame, frame_at
+from fogwalk.render.view import TerrainView
 
 W, H = 480, 240
 
 
 @pytest.fixture
-def view(qtbot):
-    return shown_view(qtbot, W, H)
+def view(shown):
+    return shown(TerrainView(), W, H)  # on screen: its GL context is ready
 
 
 def two_hikers() -> HikerFrame:

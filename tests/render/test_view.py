@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from scenes import FLAT, FOG_RGB, shown_view, top_down
+from scenes import FLAT, FOG_RGB, top_down
 
 from fogwalk.core import get_surface, simulate
 from fogwalk.core.engine import Status
@@ -15,8 +15,8 @@ W, H = 320, 240
 
 
 @pytest.fixture
-def view(qtbot):
-    return shown_view(qtbot, W, H)
+def view(shown):
+    return shown(TerrainView(), W, H)  # on screen: its GL context is ready
 
 
 def one_hiker(x: float, y: float, status=Status.RUNNING) -> HikerFrame:

@@ -12,13 +12,8 @@ SPECS = ["adam:lr=0.05", "sgd:lr=0.01", "momentum:lr=0.01"]
 
 
 @pytest.fixture
-def plot(qtbot):
-    plot = LossPlot()
-    qtbot.addWidget(plot)
-    plot.resize(640, 360)
-    plot.show()
-    qtbot.waitExposed(plot)
-    return plot
+def plot(shown):
+    return shown(LossPlot(), 640, 360)
 
 
 def plotted(plot: LossPlot) -> list[np.ndarray]:
@@ -100,8 +95,8 @@ def test_moving_the_cursor_emits_the_step(plot, qtbot):
 def test_dragging_the_cursor_scrubs(plot, qtbot):
     plot.show_run(simulate("himmelblau", SPECS, steps=100), COLORS)
     plot.show_step(20)
-    qtbot.wait(20)
     view = plot.plot.getViewBox()
+    qtbot.waitUntil(lambda: view.viewRange()[0][1] >= 100)  # auto-range reached the run's end
     y = view.viewRange()[1][0] + 0.5 * np.ptp(view.viewRange()[1])
 
     def pixel(step):

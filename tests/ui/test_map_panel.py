@@ -11,15 +11,17 @@ COLORS = ["#ff5a36", "#3de0ff"]
 
 
 @pytest.fixture
-def panel(qtbot):
-    panel = MapPanel()
-    qtbot.addWidget(panel)
-    panel.resize(640, 640)
-    panel.show()
-    qtbot.waitExposed(panel)
+def panel(qtbot, shown):
+    panel = shown(MapPanel(), 640, 640)
     panel.show_surface(get_surface("himmelblau"))
-    qtbot.wait(20)  # the locked aspect settles the view range on the first layout
+    qtbot.waitUntil(lambda: aspect_locked(panel))  # settles on the first layout
     return panel
+
+
+def aspect_locked(panel: MapPanel) -> bool:
+    """Whether a pixel spans as much x as y: the locked aspect has been laid out."""
+    width, height = panel.view_box.viewPixelSize()
+    return width > 0 and abs(width - height) <= 1e-9 * width
 
 
 def pixel(panel: MapPanel, x: float, y: float) -> QPoint:
