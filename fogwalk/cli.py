@@ -387,52 +387,36 @@ def _open_app(args: argparse.Namespace) -> int:
 
 
 _POINT_OPTIONS = ("-s", "--start", "--domain")
-
-
-def _attach_negative_points(argv: Sequence[str]) -> list[str]:
-    """``--start -1.5,2`` -> ``--start=-1.5,2`` (and ``--domain -3,3,-3,3`` alike): argparse
-    would take a value starting with a minus sign for an option."""
-    joined: list[str] = []
-    items = iter(argv)
-    for item in items:
-        if item in _POINT_OPTIONS:
-            value = next(items, None)
-            if value is not None and value.startswith("-") and value[1:2] in "0123456789.":
-                joined.append(f"{item}={value}")
-                continue
-            joined.append(item)
-            if value is not None:
-                joined.append(value)
-        else:
-            joined.append(item)
-    return joined
-
-
 _FORMULA_SIGNS = set("^*/+() ")
 
 
-def _protect_formulas(argv: Sequence[str]) -> list[str]:
-    """``-x^2 + y^2`` -> `` -x^2 + y^2``: argparse would take a formula starting with a minus
-    sign for an option. A leading space hides it (the formula parser ignores it); only a
-    token no option looks like (a sign of arithmetic in it), not an option's value."""
-    protected: list[str] = []
-    for index, item in enumerate(argv):
-        previous = argv[index - 1] if index else ""
-        if (
-            item.startswith("-")
-            and not item.startswith("--")
-            and _FORMULA_SIGNS & set(item[1:])
-            and not previous.startswith("-")
-        ):
-            item = " " + item
-        protected.append(item)
-    return protected
+def _shield_minus_values(argv: Sequence[str]) -> list[str]:
+    """Keep argparse from taking values that start with a minus sign for options.
+
+    ``--start -1.5,2`` -> ``--start=-1.5,2`` (``--domain -3,3,-3,3`` alike), and a
+    formula such as ``-x^2 + y^2`` that is not an option's value -> `` -x^2 + y^2``
+    (the formula parser ignores the space). Only tokens no option looks like are
+    touched: a digit after the sign, or a sign of arithmetic in them.
+    """
+    shielded: list[str] = []
+    previous = ""
+    for item in argv:
+        if item.startswith("-") and not item.startswith("--"):
+            if previous in _POINT_OPTIONS and item[1:2] in "0123456789.":
+                shielded[-1] = f"{previous}={item}"
+                previous = ""
+                continue
+            if _FORMULA_SIGNS & set(item[1:]) and not previous.startswith("-"):
+                item = " " + item
+        shielded.append(item)
+        previous = item
+    return shielded
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fogwalk`` command; returns the exit status."""
     parser = build_parser()
-    argv = _protect_formulas(_attach_negative_points(sys.argv[1:] if argv is None else argv))
+    argv = _shield_minus_values(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in COMMANDS and not any(a.startswith("-") for a in argv):
         # `fogwalk PATH ...`: a window for each scenario, surface file or formula
         try:

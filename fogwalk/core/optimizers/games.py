@@ -83,9 +83,10 @@ def optimistic(h: Mapping[str, Any]) -> Algorithm:
 
     def update(grad, state, params, lr, step, probe=None):
         g = prepare_grad(grad, params, 0.0, h["maximize"])
+        kept = OptimisticState(np.array(g, copy=True))
         if state.previous is None:
-            return params - lr * g, OptimisticState(np.array(g, copy=True))
-        return params - lr * (2.0 * g - state.previous), OptimisticState(np.array(g, copy=True))
+            return params - lr * g, kept
+        return params - lr * (2.0 * g - state.previous), kept
 
     return Algorithm(init, update)
 
