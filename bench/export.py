@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from fogwalk.ui.app import create_application
+from fogwalk.render.context import create_application
 
 WIDTH, HEIGHT, FPS = 1280, 720, 30
 

@@ -14,7 +14,7 @@ import argparse
 import statistics
 import time
 
-from fogwalk.ui.app import create_application
+from fogwalk.render.context import create_application
 
 
 def main() -> None:

@@ -263,11 +263,11 @@ def _export(args: argparse.Namespace) -> int:
 def _render_video(scene, settings, args: argparse.Namespace) -> int:
     import time
 
-    from .ui.headless import virtual_display
+    from .render.context import virtual_display
 
     with virtual_display():
+        from .render.context import create_application, opengl_problem
         from .render.exporter import export_video
-        from .ui.app import create_application, opengl_problem
 
         app = create_application()
         try:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from fogwalk.ui.app import create_application
+from fogwalk.render.context import create_application
 
 
 def last_frame(scenario: str, folder: Path, **settings) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 
-from fogwalk.ui.app import create_application
+from fogwalk.render.context import create_application
 
 
 def main(target: str, step: int = 160) -> None:

@@ -1,6 +1,6 @@
 """Shared set-up: OpenGL contexts shared before the QApplication exists (pytest-qt's qapp)."""
 
-from fogwalk.ui.app import _import_before_qt
+from fogwalk.render.context import _import_before_qt
 
 _import_before_qt()  # PySide6's import hook is slow for modules imported after it
 

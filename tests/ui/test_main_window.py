@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from fogwalk.core.scene import Scene
-from fogwalk.ui.app import display_problem
+from fogwalk.render.context import display_problem
 from fogwalk.ui.main_window import MainWindow
 
 
