@@ -263,6 +263,7 @@ def _export(args: argparse.Namespace) -> int:
 def _render_video(scene, settings, args: argparse.Namespace) -> int:
     import time
 
+    from .core.processes import deferred_stop
     from .render.context import virtual_display
 
     with virtual_display():
@@ -276,9 +277,17 @@ def _render_video(scene, settings, args: argparse.Namespace) -> int:
                 raise FogwalkError(problem)
             started = time.monotonic()
             progress = None if args.quiet else _progress_bar(started)
-            frames = export_video(
-                scene, settings, args.output, overwrite=args.overwrite, progress=progress
-            )
+            # pyqtgraph swallows an exception raised while it draws: there a signal is
+            # only noted, and the export stops before the next frame.
+            with deferred_stop() as stop_requested:
+                frames = export_video(
+                    scene,
+                    settings,
+                    args.output,
+                    overwrite=args.overwrite,
+                    progress=progress,
+                    cancelled=stop_requested,
+                )
         finally:
             app.shutdown()  # before the virtual display goes away under it
     if not args.quiet:
@@ -436,14 +445,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "surfaces": _surfaces,
         "optimizers": _optimizers,
     }
+    import contextlib
+    import signal
+
+    from .core.processes import stop_on_signals
+
+    # Commands stop on SIGINT, SIGTERM and SIGHUP alike; the app keeps Qt's defaults.
+    stops = stop_on_signals() if args.command else contextlib.nullcontext()
     try:
-        return handlers.get(args.command, _open_app)(args)
+        with stops:
+            return handlers.get(args.command, _open_app)(args)
     except FogwalkError as error:
         print(f"fogwalk: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `fogwalk trace ... | head` closed the pipe: not an error
         sys.stderr.close()
         return 0
-    except KeyboardInterrupt:
-        print("\nfogwalk: cancelled; nothing was written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:  # Ctrl+C, or processes.Stopped for any stop signal
+        signum = getattr(stop, "signum", signal.SIGINT)
+        by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+        print(f"\nfogwalk: cancelled{by}; nothing was written", file=sys.stderr)
+        return 128 + signum

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import FogwalkError
+from .processes import child_options
 
 # extension -> (ffmpeg muxer, encoder arguments). Qualities are chosen for lecture slides:
 # sharp edges on the terrain and trails, files a few MB a minute.
@@ -195,6 +196,7 @@ class VideoWriter:
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
             pass_fds=() if self._fd is None else (self._fd,),
+            **child_options(),  # its own process group, and killed if we are
         )
 
     def _anonymous_file(self) -> tuple[int | None, Path | None]:

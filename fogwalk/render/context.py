@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 
 from ..core.errors import FogwalkError
+from ..core.processes import child_options
 
 MIN_GL = (2, 1)
 INSTALL_HINT = (
@@ -146,6 +147,7 @@ def virtual_display(width: int = 1920, height: int = 1080) -> Iterator[str | Non
         pass_fds=(write_end,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        **child_options(),  # its own process group, and killed if we are (even by SIGKILL)
     )
     os.close(write_end)
     try:
