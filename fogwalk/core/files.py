@@ -7,13 +7,15 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from .errors import FogwalkError
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike, mode: str = "w", **open_args) -> Iterator[IO]:
+def atomic_output(
+    path: str | os.PathLike[str], mode: str = "w", **open_args: Any
+) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success rename it to ``path``.
 
     If the body raises (or the process dies) the target is untouched and the

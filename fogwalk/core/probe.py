@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .surfaces.base import Surface
+
+Hessian = tuple[np.ndarray, np.ndarray, np.ndarray]  # (hxx, hxy, hyy)
 
 
 class Probe:
@@ -49,12 +53,17 @@ class Probe:
         gx, gy = self.surface.grad(points[:, 0], points[:, 1])
         return np.stack([gx, -gy if self.game else gy], axis=-1)
 
-    def hessian(self, points: np.ndarray, rows: np.ndarray | None = None):
+    def hessian(self, points: np.ndarray, rows: np.ndarray | None = None) -> Hessian:
         """``(hxx, hxy, hyy)`` at ``points``; one evaluation per walker."""
         self._count(rows)
         return self.surface.hessian(points[:, 0], points[:, 1])
 
-    def jacobian(self, points: np.ndarray, rows: np.ndarray | None = None, absolute=None):
+    def jacobian(
+        self,
+        points: np.ndarray,
+        rows: np.ndarray | None = None,
+        absolute: Callable[[np.ndarray, np.ndarray, np.ndarray], Hessian] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The Jacobian ``(a, b, c, d)`` = ``[[a, b], [c, d]]`` of the field :meth:`grad`
         measures, at ``points``; one evaluation per walker.
 

@@ -147,7 +147,7 @@ def scenario_from_dict(data: dict, base_dir: Path) -> tuple[Scene, VideoSettings
     return scene, settings
 
 
-def _hikers(value) -> tuple[Hiker, ...]:
+def _hikers(value: object) -> tuple[Hiker, ...]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise FogwalkError(f"hikers must be a list of [[hikers]] tables, got {value!r}")
     hikers = []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 
 X, Y = sp.symbols("x y", real=True)
 
@@ -39,12 +41,24 @@ class Surface(Protocol):
     stays empty and the description says where the equilibrium lies.
     """
 
-    name: str
-    label: str
-    domain: Domain
-    minima: tuple[Minimum, ...]
-    start: tuple[float, float]
-    description: str
+    # Read-only properties, so that frozen dataclasses satisfy the protocol.
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def domain(self) -> Domain: ...
+
+    @property
+    def minima(self) -> tuple[Minimum, ...]: ...
+
+    @property
+    def start(self) -> tuple[float, float]: ...
+
+    @property
+    def description(self) -> str: ...
 
     def value(self, x: np.ndarray, y: np.ndarray) -> np.ndarray: ...
 
@@ -59,7 +73,7 @@ class Surface(Protocol):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
 
 
-def _broadcast(values, shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+def _broadcast(values: Iterable[Any], shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
     # lambdify returns a Python scalar for a constant derivative: give it the input's shape.
     return tuple(
         v if np.shape(v) == shape else np.broadcast_to(np.asarray(v, dtype=float), shape).copy()
@@ -86,7 +100,7 @@ class SymbolicSurface:
     source: str = ""
     log_height: bool = False  # huge value ranges (Rosenbrock) read better on a log scale
     game: bool = False  # a min-max game: x descends, y ascends (see Surface)
-    _compiled: dict = field(default_factory=dict, repr=False)
+    _compiled: dict[str, Callable[..., Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -110,7 +124,7 @@ class SymbolicSurface:
             return [self.expr, *self._gradient]
         return list(self._hessian)
 
-    def _function(self, key: str):
+    def _function(self, key: str) -> Callable[..., Any]:
         fn = self._compiled.get(key)
         if fn is None:  # derive and compile only what is asked for, once
             fn = sp.lambdify((X, Y), self._expressions(key), modules="numpy", cse=True)
@@ -127,7 +141,7 @@ class SymbolicSurface:
             self._compiled["scalar"] = fn
         return fn
 
-    def _call(self, key: str, x, y) -> tuple[np.ndarray, ...]:
+    def _call(self, key: str, x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, ...]:
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
         with np.errstate(all="ignore"):
@@ -137,17 +151,19 @@ class SymbolicSurface:
             return tuple(values)
         return _broadcast(values, shape)
 
-    def value(self, x, y) -> np.ndarray:
+    def value(self, x: ArrayLike, y: ArrayLike) -> np.ndarray:
         return self._call("value", x, y)[0]
 
-    def grad(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+    def grad(self, x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         gx, gy = self._call("grad", x, y)
         return gx, gy
 
-    def value_and_grad(self, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def value_and_grad(
+        self, x: ArrayLike, y: ArrayLike
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         f, gx, gy = self._call("value_and_grad", x, y)
         return f, gx, gy
 
-    def hessian(self, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def hessian(self, x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         hxx, hxy, hyy = self._call("hessian", x, y)
         return hxx, hxy, hyy

@@ -10,6 +10,7 @@ from functools import cached_property
 
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from ..errors import FogwalkError
 from .base import Domain, SymbolicSurface, X, Y
@@ -397,11 +398,11 @@ class FormulaSurface(SymbolicSurface):
         hxx, hxy, hyy = (t.replace(sp.DiracDelta, lambda *_: sp.S.Zero) for t in terms)
         return hxx, hxy, hyy
 
-    def _call(self, key: str, x, y) -> tuple[np.ndarray, ...]:
+    def _call(self, key: str, x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, ...]:
         return tuple(_real(v) for v in SymbolicSurface._call(self, key, x, y))
 
 
-def _real(values) -> np.ndarray:
+def _real(values: ArrayLike) -> np.ndarray:
     values = np.asarray(values)
     if values.dtype.kind == "c":
         return np.where(values.imag == 0, values.real, np.nan)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from .base import Domain, Minimum, SymbolicSurface, X, Y
 from .registry import register_surface
@@ -95,7 +96,7 @@ class ImageLoss:
     log_height: bool = False
     game: bool = False
 
-    def _terms(self, x: np.ndarray, y: np.ndarray, order: int) -> list[np.ndarray]:
+    def _terms(self, x: ArrayLike, y: ArrayLike, order: int) -> list[np.ndarray]:
         shape = np.broadcast_shapes(np.shape(x), np.shape(y))
         xs = np.broadcast_to(np.asarray(x, dtype=float), shape).ravel()
         ys = np.broadcast_to(np.asarray(y, dtype=float), shape).ravel()
@@ -110,18 +111,20 @@ class ImageLoss:
                         total[part] += term
         return [term.reshape(shape) for term in out]
 
-    def value(self, x, y) -> np.ndarray:
+    def value(self, x: ArrayLike, y: ArrayLike) -> np.ndarray:
         return self._terms(x, y, 0)[0]
 
-    def grad(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+    def grad(self, x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         _, gx, gy = self._terms(x, y, 1)
         return gx, gy
 
-    def value_and_grad(self, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def value_and_grad(
+        self, x: ArrayLike, y: ArrayLike
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         f, gx, gy = self._terms(x, y, 1)
         return f, gx, gy
 
-    def hessian(self, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def hessian(self, x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         _, _, _, hxx, hxy, hyy = self._terms(x, y, 2)
         return hxx, hxy, hyy
 

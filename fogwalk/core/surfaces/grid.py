@@ -5,12 +5,17 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import FogwalkError
 from .base import Domain, Minimum
 from .start import pick_start
+
+if TYPE_CHECKING:
+    from scipy.interpolate import RectBivariateSpline
 
 MAX_SIDE = 1024  # nodes per side; the renderer's finest level of detail is 1024^2
 
@@ -68,9 +73,9 @@ class GridSurface:
 
     def __init__(
         self,
-        x,
-        y,
-        z,
+        x: ArrayLike,
+        y: ArrayLike,
+        z: ArrayLike,
         *,
         name: str = "grid",
         label: str = "",
@@ -107,13 +112,16 @@ class GridSurface:
         # Points a rounding error outside the domain still count as inside.
         self._slack = 1e-9 * max(x[-1] - x[0], y[-1] - y[0])
         if start is None:
-            start = pick_start(*np.meshgrid(x, y), z)
+            grid_x, grid_y = np.meshgrid(x, y)
+            start = pick_start(grid_x, grid_y, z)
         self.start = (float(start[0]), float(start[1]))
 
     def __repr__(self) -> str:
         return f"GridSurface({self.name!r}, {self.x.size} x {self.y.size}, domain={self.domain})"
 
-    def _points(self, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, ...]]:
+    def _points(
+        self, x: ArrayLike, y: ArrayLike
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, ...]]:
         """Flat evaluation points (non-finite ones moved to a corner) and their mask."""
         x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         shape = x.shape
@@ -135,19 +143,21 @@ class GridSurface:
     def _ev(self, x: np.ndarray, y: np.ndarray, dx: int, dy: int) -> np.ndarray:
         return self._spline.ev(x, y, dx=dx, dy=dy)
 
-    def value(self, x, y) -> np.ndarray:
+    def value(self, x: ArrayLike, y: ArrayLike) -> np.ndarray:
         px, py, bad, shape = self._points(x, y)
         f = self._ev(px, py, 0, 0)
         f[bad | self._off_data(px, py)] = np.nan
         return f.reshape(shape)
 
-    def grad(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+    def grad(self, x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         px, py, bad, shape = self._points(x, y)
         gx, gy = self._ev(px, py, 1, 0), self._ev(px, py, 0, 1)
         gx[bad] = gy[bad] = np.nan
         return gx.reshape(shape), gy.reshape(shape)
 
-    def value_and_grad(self, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def value_and_grad(
+        self, x: ArrayLike, y: ArrayLike
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         px, py, bad, shape = self._points(x, y)
         f = self._ev(px, py, 0, 0)
         gx, gy = self._ev(px, py, 1, 0), self._ev(px, py, 0, 1)
@@ -155,7 +165,7 @@ class GridSurface:
         gx[bad] = gy[bad] = np.nan
         return f.reshape(shape), gx.reshape(shape), gy.reshape(shape)
 
-    def hessian(self, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def hessian(self, x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         px, py, bad, shape = self._points(x, y)
         terms = self._ev(px, py, 2, 0), self._ev(px, py, 1, 1), self._ev(px, py, 0, 2)
         for term in terms:
@@ -164,7 +174,9 @@ class GridSurface:
         return hxx, hxy, hyy
 
 
-def _check_grid(x, y, z) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _check_grid(
+    x: ArrayLike, y: ArrayLike, z: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     try:
         x = np.array(x, dtype=float).ravel()
         y = np.array(y, dtype=float).ravel()
@@ -186,7 +198,7 @@ def _check_grid(x, y, z) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, y, z
 
 
-def _fit(x: np.ndarray, y: np.ndarray, z: np.ndarray):
+def _fit(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> RectBivariateSpline:
     from scipy.interpolate import RectBivariateSpline  # SciPy's import is slow: only when needed
 
     x, z = _refine(x, z, along=1)

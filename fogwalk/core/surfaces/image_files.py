@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -12,6 +13,9 @@ from .base import Domain
 from .grid import GridSurface
 from .loaders import loader, make_grid
 from .start import check_domain
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 # Full scale of each integer mode: that grey is height_scale high. Older Pillow opened 16-bit
 # PNGs as "I" (32-bit): those hold at most 65535 and are read as 16-bit.
@@ -29,7 +33,7 @@ def _image_axes(shape: tuple[int, int], domain: Domain | None) -> tuple[np.ndarr
     return np.arange(nx) * step, np.arange(ny) * step
 
 
-def _heights(image, notes: list[str]) -> np.ndarray:
+def _heights(image: Image.Image, notes: list[str]) -> np.ndarray:
     """Heights in [0, 1] for integer images, as stored for float ones; NaN where transparent."""
     mode = image.mode
     alpha = None

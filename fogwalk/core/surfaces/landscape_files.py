@@ -10,12 +10,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import FogwalkError
 from .grid import GridSurface
 from .loaders import loader, make_grid
+
+if TYPE_CHECKING:
+    import h5py
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 DEFAULT_DATASET = "train_loss"
@@ -36,7 +40,7 @@ def _open(path: Path) -> Iterator:
         raise FogwalkError(f"{path}: not a readable HDF5 file ({reason})") from None
 
 
-def _axes(path: Path, file) -> tuple[np.ndarray, np.ndarray]:
+def _axes(path: Path, file: h5py.File) -> tuple[np.ndarray, np.ndarray]:
     if "xcoordinates" not in file:
         if "proj_xcoord" in file:
             raise FogwalkError(
@@ -52,7 +56,7 @@ def _axes(path: Path, file) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _surface_names(file, size: int) -> list[str]:
+def _surface_names(file: h5py.File, size: int) -> list[str]:
     import h5py
 
     return [

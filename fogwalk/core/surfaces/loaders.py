@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import FogwalkError
 from .base import Domain, Surface
@@ -240,9 +241,9 @@ def index_axes(shape: tuple[int, int], domain: Domain | None) -> tuple[np.ndarra
 
 def make_grid(
     path: Path,
-    x,
-    y,
-    z,
+    x: ArrayLike,
+    y: ArrayLike,
+    z: ArrayLike,
     *,
     notes: list[str] | tuple[str, ...] = (),
     label: str = "",
@@ -284,7 +285,7 @@ def make_grid(
         raise FogwalkError(f"{path}: {error}") from None
 
 
-def _check_scale(height_scale) -> float:
+def _check_scale(height_scale: float | str) -> float:
     try:
         scale = float(height_scale)
     except (TypeError, ValueError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import FogwalkError
@@ -84,7 +85,7 @@ def get_surface(
     return _formula(text, surface, domain)
 
 
-def _resolve(text: str, base_dir) -> Path:
+def _resolve(text: str, base_dir: str | os.PathLike[str] | None) -> Path:
     path = Path(text).expanduser()
     if base_dir is not None and not path.is_absolute():
         path = Path(base_dir) / path
@@ -98,7 +99,7 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _remember(kind: str, key: tuple, make) -> Surface:
+def _remember(kind: str, key: tuple[object, ...], make: Callable[[], Surface]) -> Surface:
     recent = _RECENT[kind]
     if key in recent:
         recent.move_to_end(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -12,7 +13,7 @@ from .base import Domain
 START_PERCENTILE = 80.0
 
 
-def check_domain(domain) -> Domain:
+def check_domain(domain: Iterable[float]) -> Domain:
     """``(xmin, xmax, ymin, ymax)`` as floats, finite and increasing.
 
     Raises
