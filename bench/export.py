@@ -83,7 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     create_application()
     from fogwalk.core.scene import Scene
-    from fogwalk.render.exporter import compute_run
+    from fogwalk.core.session import compute_run
 
     scene = Scene(steps=args.frames - 1)
     run = compute_run(scene)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from .core.defaults import DEFAULT_OPTIMIZERS
+from .core.defaults import BATCH_STEPS, DEFAULT_OPTIMIZERS
 from .core.errors import FogwalkError
 
 
@@ -82,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a scenario file (.toml), a built-in surface name, a surface file (.npy .npz .csv "
         ".png .tif .asc .h5) or a formula in x and y such as 'x^2 + 3*sin(y)'",
     )
-    _add_scene_arguments(trace, default_steps=None)
+    _add_scene_arguments(trace)
     trace.add_argument(
         "-f",
         "--format",
@@ -101,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_export_parser(commands) -> None:
-    from .core.export import CAMERAS, LAYOUTS
+    from .core.export import CAMERA_MOTIONS, LAYOUTS
 
     export = commands.add_parser(
         "export",
@@ -116,7 +114,7 @@ def _add_export_parser(commands) -> None:
         help="a scenario file (.toml), a built-in surface, a surface file or a formula",
     )
     export.add_argument("-o", "--output", required=True, metavar="OUT", help="the video file")
-    _add_scene_arguments(export, default_steps=None)
+    _add_scene_arguments(export)
     export.add_argument(
         "--frames",
         type=_positive,
@@ -128,7 +126,7 @@ def _add_export_parser(commands) -> None:
     export.add_argument("--layout", choices=LAYOUTS)
     export.add_argument(
         "--camera",
-        choices=CAMERAS,
+        choices=CAMERA_MOTIONS,
         help="still (as it is), orbit (slowly around), follow (the first hiker)",
     )
     export.add_argument(
@@ -139,7 +137,7 @@ def _add_export_parser(commands) -> None:
     export.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
-def _add_scene_arguments(parser, default_steps: int | None) -> None:
+def _add_scene_arguments(parser) -> None:
     """The options trace and export share: hikers, starts, steps, domain, dataset."""
     parser.add_argument(
         "-O",
@@ -163,8 +161,7 @@ def _add_scene_arguments(parser, default_steps: int | None) -> None:
         "-n",
         "--steps",
         type=_steps,
-        default=default_steps,
-        help=f"updates (default: the scenario's, else {default_steps or 300})",
+        help=f"updates (default: the scenario's, else {BATCH_STEPS})",
     )
     parser.add_argument(
         "--domain",
@@ -187,74 +184,40 @@ def _positive(text: str) -> int:
     return value
 
 
-def scene_from_source(source: str, domain=None, dataset: str | None = None):
-    """A scenario file (its scene and video settings), or a surface (the default scene on it);
-    ``domain`` and ``dataset``, when given, replace the scene's."""
-    from .core.export import VideoSettings
-    from .core.scenario import load_scenario
-    from .core.scene import Scene
+def _opened(source: str, args: argparse.Namespace):
+    """The source opened through the session, with the command line's choices applied."""
+    from .core import session
 
-    if source.lower().endswith(".toml"):
-        scene, settings = load_scenario(source)
-        if domain is not None:
-            scene = dataclasses.replace(scene, domain=domain)
-        if dataset is not None:
-            scene = dataclasses.replace(scene, dataset=dataset)
-    else:
-        path = Path(source)
-        text = str(path.resolve()) if path.exists() else source.strip()
-        scene = Scene(surface=text, domain=domain, dataset=dataset)
-        settings = VideoSettings()
-    scene.load_surface()  # a bad surface fails here, before any work
-    return scene, settings
-
-
-def _apply_scene_arguments(scene, args: argparse.Namespace, default_steps: int | None):
-    from .core.defaults import HIKER_COLORS
-    from .core.scene import Hiker
-
-    changes: dict = {}
-    if args.optimizers:
-        changes["hikers"] = tuple(
-            Hiker(spec, HIKER_COLORS[i % len(HIKER_COLORS)])
-            for i, spec in enumerate(args.optimizers)
-        )
-    if args.starts:
-        changes["starts"] = tuple(args.starts)
-    if args.steps is not None:
-        changes["steps"] = max(args.steps, 1)
-    elif default_steps is not None:
-        changes["steps"] = default_steps
-    return dataclasses.replace(scene, **changes)
+    opened = session.open_source(source, domain=args.domain, dataset=args.dataset)
+    scene = session.override(
+        opened,
+        optimizers=args.optimizers,
+        starts=args.starts,
+        steps=args.steps,
+        fog=False if getattr(args, "no_fog", False) else None,
+    )
+    return opened, scene
 
 
 def _export(args: argparse.Namespace) -> int:
     from .core.export import parse_size
+    from .core.session import export_settings
     from .core.video import check_size, check_target
 
-    scene, settings = scene_from_source(args.source, args.domain, args.dataset)
-    scenario = args.source.lower().endswith(".toml")
-    scene = _apply_scene_arguments(scene, args, None if scenario else 300)
-    if args.no_fog:
-        scene = dataclasses.replace(scene, fog=dataclasses.replace(scene.fog, enabled=False))
-    changes = {
-        "fps": args.fps,
-        "frames": args.frames,
-        "steps_per_frame": args.steps_per_frame,
-        "camera": args.camera,
-        "layout": args.layout,
-        "title": args.title,
-    }
-    changes = {k: v for k, v in changes.items() if v is not None}
-    if args.size is not None:
-        changes["width"], changes["height"] = parse_size(args.size)
-    if "title" not in changes and not settings.title:
-        changes["title"] = scene.load_surface().label
-    if args.frames is not None or args.steps_per_frame is not None:
-        changes.setdefault("frames", None)  # the command line's choice replaces the file's
-    if settings.last_step is not None and settings.last_step > scene.steps:
-        changes["last_step"] = scene.steps
-    settings = dataclasses.replace(settings, **changes)
+    opened, scene = _opened(args.source, args)
+    width, height = parse_size(args.size) if args.size is not None else (None, None)
+    settings = export_settings(
+        scene,
+        opened.settings,
+        fps=args.fps,
+        frames=args.frames,
+        steps_per_frame=args.steps_per_frame,
+        camera=args.camera,
+        layout=args.layout,
+        title=args.title,
+        width=width,
+        height=height,
+    )
     check_size(args.output, settings.width, settings.height)
     check_target(args.output, args.overwrite)
     return _render_video(scene, settings, args)
@@ -314,22 +277,12 @@ def _progress_bar(started: float):
 
 
 def _trace(args: argparse.Namespace) -> int:
-    from .core import simulate
     from .core.files import atomic_output
+    from .core.session import compute_run
     from .core.trace import write_csv, write_json
 
-    scene, _ = scene_from_source(args.surface, args.domain, args.dataset)
-    scene = _apply_scene_arguments(scene, args, None)
-    if not args.surface.lower().endswith(".toml") and not args.optimizers:
-        specs = list(DEFAULT_OPTIMIZERS)
-    else:
-        specs = [h.spec for h in scene.walking]
-    steps = (
-        args.steps
-        if args.steps is not None
-        else (scene.steps if args.surface.lower().endswith(".toml") else 200)
-    )
-    run = simulate(scene.load_surface(), specs, starts=scene.starts or None, steps=steps)
+    _, scene = _opened(args.surface, args)
+    run = compute_run(scene)
     fmt = args.format or ("json" if (args.output or "").lower().endswith(".json") else "csv")
     write = write_json if fmt == "json" else write_csv
     if args.output:
@@ -389,9 +342,10 @@ COMMANDS = ("trace", "export", "surfaces", "optimizers")
 
 
 def _open_app(args: argparse.Namespace) -> int:
+    from .core.session import open_source
     from .ui.app import run
 
-    scenes = [scene_from_source(source)[0] for source in getattr(args, "sources", ())]
+    scenes = [open_source(source).scene for source in getattr(args, "sources", ())]
     return run(*scenes)
 
 

@@ -24,8 +24,8 @@ def main(target: str, step: int = 160) -> None:
     def on_frame_shown(shown: int) -> None:
         if shown >= step:
             window.frame_shown.disconnect(on_frame_shown)
-            window.set_playing(False)
-            window.position = float(step)
+            window.controller.set_playing(False)
+            window.controller.position = float(step)
             window._draw(force=True)
             QTimer.singleShot(300, lambda: (window.grab().save(target), app.quit()))
 

@@ -17,3 +17,20 @@ HIKER_COLORS = (
     "#ff9f1c",
 )
 FOG_COLOR = "#c8d2db"
+
+# Steps: the app plays a long walk to watch; trace and export of a bare surface walk fewer,
+# enough for every default hiker to settle (a scenario or --steps says otherwise).
+APP_STEPS = 2000
+BATCH_STEPS = 300
+
+# The fog radius a user can set (a share of the domain's longer side): slider, keys, files.
+FOG_RADIUS_RANGE = (0.02, 1.0)
+
+# A walker's status as every view draws it: the ring around its marker, and a spent
+# (diverged) walker's grey fill.
+STATUS_RING_COLORS = {"running": "#1a1a1a", "converged": "#ffffff", "diverged": "#d7263d"}
+SPENT_COLOR = "#595959"
+ERROR_TEXT_COLOR = "#d7263d"  # a message under a field that holds something wrong
+
+# Playback speed, steps per second; at the top of the range playback keeps up with the engine.
+SPEED_RANGE = (0.5, 5000.0)

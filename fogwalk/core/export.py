@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import FogwalkError
+from .scene import LAYOUTS
 
-CAMERAS = ("still", "orbit", "follow")
-LAYOUTS = ("overlay", "split")
+# How the camera moves during a video: as the scene has it, slowly around, behind a hiker.
+CAMERA_MOTIONS = ("still", "orbit", "follow")
 SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
 
 
@@ -38,8 +39,9 @@ class VideoSettings:
     losses: bool = True
 
     def __post_init__(self) -> None:
-        if self.camera not in CAMERAS:
-            raise FogwalkError(f"camera must be one of {', '.join(CAMERAS)}, got {self.camera!r}")
+        if self.camera not in CAMERA_MOTIONS:
+            motions = ", ".join(CAMERA_MOTIONS)
+            raise FogwalkError(f"camera must be one of {motions}, got {self.camera!r}")
         if self.layout not in LAYOUTS:
             raise FogwalkError(f"layout must be one of {', '.join(LAYOUTS)}, got {self.layout!r}")
         if self.steps_per_frame < 1:

@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
-from .defaults import DEFAULT_OPTIMIZERS, DEFAULT_SURFACE, FOG_COLOR, HIKER_COLORS
+from .defaults import (
+    APP_STEPS,
+    DEFAULT_OPTIMIZERS,
+    DEFAULT_SURFACE,
+    FOG_COLOR,
+    FOG_RADIUS_RANGE,
+    HIKER_COLORS,
+)
 from .errors import FogwalkError
+from .optimizers import Optimizer, make_optimizer
 
 
 @dataclass(frozen=True, slots=True)
 class Hiker:
-    """One optimizer walking the scene: its spec, colour and whether it walks."""
+    """One optimizer walking the scene: its spec, colour and whether it walks.
+
+    The spec is parsed once, here (a bad one fails at construction):
+    ``optimizer`` is what every face uses; ``spec`` stays for files and display.
+    """
 
     spec: str
     color: str
     enabled: bool = True
+    optimizer: Optimizer = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "optimizer", make_optimizer(self.spec))
+
+    @property
+    def name(self) -> str:
+        """The optimizer's name, e.g. ``adam``."""
+        return self.optimizer.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +57,9 @@ class Fog:
     color: str = FOG_COLOR
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.radius <= 2.0:
-            raise FogwalkError(f"fog radius must be in (0, 2], got {self.radius}")
+        low, high = FOG_RADIUS_RANGE
+        if not low <= self.radius <= high:
+            raise FogwalkError(f"fog radius must be in [{low}, {high}], got {self.radius}")
         if not 0.0 <= self.density <= 1.0:
             raise FogwalkError(f"fog density must be in [0, 1], got {self.density}")
         if not 0.0 <= self.softness <= 4.0:
@@ -46,31 +68,44 @@ class Fog:
 
 RESOLUTIONS = (128, 256, 512, 1024)
 HEIGHT_MODES = ("auto", "linear", "log")
-LAYOUTS = ("overlay", "split")
-CAMERAS = ("orbit", "follow", "eye")
+LAYOUTS = ("overlay", "split")  # all hikers on one terrain, or a cell per optimizer
+CAMERAS = ("orbit", "follow", "eye")  # free, a chase camera behind each hiker, its own eye
+
+# What an edit of each field makes the window redo: sample a new terrain, rerun the engine,
+# move the fog, set the camera, or only redraw (see Scene.changes).
+TERRAIN, RUN, FOG, CAMERA, VIEW, PLAYBACK = "terrain", "run", "fog", "camera", "view", "playback"
+GROUPS = (TERRAIN, RUN, FOG, CAMERA, VIEW, PLAYBACK)
+
+
+def _in(group: str) -> dict[str, str]:
+    """A field's metadata: the group it belongs to."""
+    return {"group": group}
 
 
 @dataclass(frozen=True, slots=True)
 class Scene:
     """A surface, its hikers, where they start and how the fog and terrain look."""
 
-    surface: str = DEFAULT_SURFACE
+    surface: str = field(metadata=_in(TERRAIN), default=DEFAULT_SURFACE)
     hikers: tuple[Hiker, ...] = field(
+        metadata=_in(RUN),
         default_factory=lambda: tuple(
             Hiker(spec, color)
             for spec, color in zip(DEFAULT_OPTIMIZERS, HIKER_COLORS, strict=False)
-        )
+        ),
     )
-    starts: tuple[tuple[float, float], ...] = ()  # empty: the surface's own start
-    steps: int = 2000
-    fog: Fog = field(default_factory=Fog)
-    resolution: int = 256
-    height: str = "auto"
-    speed: float = 30.0  # steps per second of playback
-    layout: str = "overlay"  # all hikers on one terrain, or one viewport per optimizer
-    camera: str = "orbit"  # free, a chase camera behind each hiker, or the hiker's own eye
-    domain: tuple[float, float, float, float] | None = None  # formulas, coordinate-free grids
-    dataset: str | None = None  # which dataset of a loss-landscape .h5 file
+    # (): the surface's own start
+    starts: tuple[tuple[float, float], ...] = field(metadata=_in(RUN), default=())
+    steps: int = field(metadata=_in(RUN), default=APP_STEPS)
+    fog: Fog = field(metadata=_in(FOG), default_factory=Fog)
+    resolution: int = field(metadata=_in(TERRAIN), default=256)
+    height: str = field(metadata=_in(TERRAIN), default="auto")
+    speed: float = field(metadata=_in(PLAYBACK), default=30.0)  # steps per second of playback
+    layout: str = field(metadata=_in(VIEW), default="overlay")
+    camera: str = field(metadata=_in(CAMERA), default="orbit")
+    domain: tuple[float, float, float, float] | None = field(metadata=_in(TERRAIN), default=None)
+    # which dataset of a loss-landscape .h5 file
+    dataset: str | None = field(metadata=_in(TERRAIN), default=None)
 
     def __post_init__(self) -> None:
         if self.resolution not in RESOLUTIONS:
@@ -95,13 +130,27 @@ class Scene:
         free = [c for c in HIKER_COLORS if c not in used]
         return free[0] if free else HIKER_COLORS[len(self.hikers) % len(HIKER_COLORS)]
 
-    def load_surface(self):
-        """The scene's surface: a built-in, a formula or a file (with its domain, dataset)."""
-        from .surfaces import get_surface, load_surface
+    def changes(self, old: Scene | None) -> frozenset[str]:
+        """The groups of fields (:data:`GROUPS`) that differ from ``old``.
 
-        if self.dataset is not None:
-            return load_surface(self.surface, domain=self.domain, dataset=self.dataset)
-        return get_surface(self.surface, domain=self.domain)
+        A new terrain is also a new run (the hikers walk other ground); None
+        (nothing shown yet) changes everything. Only walking hikers matter to
+        the run: a colour is VIEW.
+        """
+        if old is None:
+            return frozenset(GROUPS)
+        changed = {
+            f.metadata["group"]
+            for f in fields(self)
+            if f.name != "hikers" and getattr(self, f.name) != getattr(old, f.name)
+        }
+        if [h.spec for h in self.walking] != [h.spec for h in old.walking]:
+            changed.add(RUN)
+        if self.hikers != old.hikers:
+            changed.add(VIEW)
+        if TERRAIN in changed:
+            changed.add(RUN)
+        return frozenset(changed)
 
     def with_hiker(self, index: int, **changes) -> Scene:
         hikers = list(self.hikers)

@@ -8,7 +8,6 @@ from .frame import HikerFrame
 from .hikers import LIFT
 from .mesh import WORLD_SIZE, WorldMap
 
-CAMERA_MODES = ("orbit", "follow", "eye")
 CHASE_DISTANCE = 0.32 * WORLD_SIZE  # behind and above the hiker
 CHASE_ELEVATION = 24.0
 EYE_HEIGHT = 0.45  # the hiker's eye above the ground, world units

@@ -6,14 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.engine import Run, Status
-
-_MARKS = {Status.CONVERGED: "✓", Status.DIVERGED: "✗"}
-
-
-def status_mark(status) -> str:
-    """ "✓" for a converged hiker, "✗" for a diverged one, "" while it walks."""
-    return _MARKS.get(int(status), "")
+from ..core.engine import Run
 
 
 @dataclass(frozen=True)
@@ -43,7 +36,9 @@ class HikerFrame:
         )
 
 
-TRAIL_POINTS = 40_000  # all trails together, so that many walkers stay fast to draw
+# All trails together, in the terrain view and on the map: drawing costs grow with points,
+# not with steps, so that many walkers over many steps stay fast to draw.
+TRAIL_POINTS = 40_000
 
 
 def frame_at(

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 import pyqtgraph.opengl as gl
 from OpenGL import GL
 
+from ..core.defaults import SPENT_COLOR, STATUS_RING_COLORS
 from ..core.engine import Status
 from .frame import HikerFrame
 from .mesh import WorldMap
@@ -70,10 +71,10 @@ class HikerItems:
         diverged = status == Status.DIVERGED
         converged = status == Status.CONVERGED
         fill = colors.copy()
-        fill[diverged, :3] = 0.35  # a spent hiker: grey, ringed in red
-        ring = np.tile(rgba("#1a1a1a", 0.85), (len(points), 1))
-        ring[converged] = rgba("#ffffff")
-        ring[diverged] = rgba("#d7263d")
+        fill[diverged, :3] = rgba(SPENT_COLOR)[:3]  # a spent hiker: grey, ringed in red
+        ring = np.tile(rgba(STATUS_RING_COLORS["running"], 0.85), (len(points), 1))
+        ring[converged] = rgba(STATUS_RING_COLORS["converged"])
+        ring[diverged] = rgba(STATUS_RING_COLORS["diverged"])
         sizes = np.where(converged | diverged, MARKER_PX + 9, MARKER_PX + 4) * self.marker_scale
         self.rings.setData(pos=points, color=ring, size=sizes)
         self.markers.setData(pos=points, color=fill, size=MARKER_PX * self.marker_scale)

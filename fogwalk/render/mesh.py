@@ -110,6 +110,29 @@ def shading(z: np.ndarray, spacing_x: float, spacing_y: float) -> np.ndarray:
     return np.clip(normals @ light, 0.0, 1.0)
 
 
+def shaded_colors(
+    world: WorldMap, loss: np.ndarray, xs: np.ndarray, ys: np.ndarray, colormap=None
+) -> np.ndarray:
+    """The terrain's colours times its hill shading, (ny, nx, 4) float32; holes transparent.
+
+    ``colormap`` maps levels in 0..1 to RGBA floats (n, 4); the default is a
+    grey ramp. The terrain view and the 2-D map both colour the ground here.
+    """
+    level = np.nan_to_num(world.level(loss), nan=0.0)
+    light = shading(
+        level * world.height, (xs[1] - xs[0]) * world.scale, (ys[1] - ys[0]) * world.scale
+    )
+    if colormap is None:
+        rgba = np.repeat(level[..., None], 4, axis=-1)
+    else:
+        rgba = np.asarray(colormap(level.ravel()), dtype=np.float32).reshape(*loss.shape, 4)
+    colors = rgba.astype(np.float32, copy=True)
+    colors[..., :3] *= np.minimum(0.5 + 0.62 * light, 1.0)[..., None]  # ambient + diffuse
+    colors[..., 3] = 1.0
+    colors[np.isnan(loss)] = 0.0  # holes where there is no value
+    return colors
+
+
 def build_mesh(
     surface: Surface,
     resolution: int = 256,
@@ -130,17 +153,8 @@ def build_mesh(
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         world = WorldMap(tuple(surface.domain), low, high, height_is_log(surface, height))
     wx, wy = world.xy(*np.meshgrid(xs, ys))
-    level = np.nan_to_num(world.level(loss), nan=0.0)
-    wz = level * world.height
+    wz = np.nan_to_num(world.level(loss), nan=0.0) * world.height
     vertexes = np.stack([wx, wy, wz], axis=-1).reshape(-1, 3).astype(np.float32)
-    light = shading(wz, (xs[1] - xs[0]) * world.scale, (ys[1] - ys[0]) * world.scale)
-    if colormap is None:
-        rgba = np.repeat(level.reshape(-1, 1), 4, axis=1)
-    else:
-        rgba = np.asarray(colormap(level.ravel()), dtype=np.float32)
-    colors = rgba.astype(np.float32, copy=True)
-    colors[:, :3] *= np.minimum(0.5 + 0.62 * light.ravel(), 1.0)[:, None]  # ambient + diffuse
-    colors[:, 3] = 1.0
-    colors[np.isnan(loss).ravel()] = (0.0, 0.0, 0.0, 0.0)  # holes where there is no value
+    colors = shaded_colors(world, loss, xs, ys, colormap).reshape(-1, 4)
     faces = grid_faces(resolution, resolution)
     return TerrainMesh(world, vertexes, faces, colors, loss)

@@ -1,4 +1,10 @@
-"""Overlays burned into exported frames: title, legend with losses, step counter."""
+"""Text over the terrain: title, legend with losses, step counter, and split cells' labels.
+
+One painter for the window and the export: the view paints split cells'
+labels with :func:`paint_cell_labels` on screen and into the pixels it
+renders offscreen, and an export burns its title, legend and counter with
+:func:`burn_overlays`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 BOX = QColor(20, 24, 30, 170)
 TEXT = QColor(245, 247, 250)
+CELL_EDGE = QColor(30, 36, 44)
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,10 @@ class LegendEntry:
     color: str
     loss: float | None = None
     mark: str = ""  # "✓" converged, "✗" diverged
+
+    def text(self) -> str:
+        loss = f"   {self.loss:.5g}" if self.loss is not None else ""
+        return f"{self.label}{loss}{' ' + self.mark if self.mark else ''}"
 
 
 def burn_overlays(
@@ -77,12 +88,7 @@ def _legend(painter, entries: Sequence[LegendEntry], width: int, margin: float, 
     font.setPixelSize(round(unit))
     painter.setFont(font)
     metrics = painter.fontMetrics()
-    lines = [
-        f"{e.label}"
-        + (f"   {e.loss:.5g}" if e.loss is not None else "")
-        + (f" {e.mark}" if e.mark else "")
-        for e in entries
-    ]
+    lines = [entry.text() for entry in entries]
     row = metrics.height() * 1.25
     text_width = max(metrics.horizontalAdvance(line) for line in lines)
     box = QRectF(0, 0, text_width + unit * 2.6, row * len(lines) + unit * 0.6)
@@ -104,3 +110,33 @@ def _legend(painter, entries: Sequence[LegendEntry], width: int, margin: float, 
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
             line,
         )
+
+
+def paint_cell_labels(
+    painter: QPainter, cells: Sequence[tuple[QRectF, LegendEntry]], unit: float | None = None
+) -> None:
+    """Label each split cell (its rectangle, top-left origin) with its hiker, and outline it.
+
+    ``unit`` (the text size) defaults to a fortieth of a cell's height.
+    """
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    for rect, entry in cells:
+        size = unit or max(rect.height() / 40.0, 8.0)
+        painter.save()
+        painter.setClipRect(rect)
+        painter.translate(rect.topLeft())
+        _legend(painter, [entry], round(rect.width()), size, size)
+        painter.setPen(CELL_EDGE)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(QRectF(0, 0, rect.width() - 1, rect.height() - 1))
+        painter.restore()
+
+
+def burn_cell_labels(pixels: np.ndarray, cells: Sequence[tuple[QRectF, LegendEntry]]) -> None:
+    """:func:`paint_cell_labels` onto an (h, w, 3) uint8 image, in place."""
+    height, width = pixels.shape[:2]
+    image = QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    painter = QPainter(image)
+    paint_cell_labels(painter, cells)
+    painter.end()

@@ -12,13 +12,15 @@ from PySide6 import QtCore, QtGui
 from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat
 
 from ..core.export import grid_shape
-from ..core.scene import Fog
+from ..core.scene import CAMERAS, Fog
+from ..core.session import status_mark
 from ..core.surfaces import Surface
-from .cameras import CAMERA_MODES, DEFAULT_CAMERA, driven_camera
+from .cameras import DEFAULT_CAMERA, driven_camera
 from .fog import FogShader
-from .frame import HikerFrame, status_mark
+from .frame import HikerFrame
 from .hikers import HikerItems, rgba
 from .mesh import WORLD_SIZE, TerrainMesh, build_mesh
+from .overlay import LegendEntry, burn_cell_labels, paint_cell_labels
 
 COLORMAP = "CET-L20" if "CET-L20" in pg.colormap.listMaps() else "viridis"
 MIN_CELL_RESOLUTION = 64
@@ -56,6 +58,7 @@ class TerrainView(gl.GLViewWidget):
         self.camera_mode = "orbit"
         self.layout_mode = "overlay"
         self.groups: list[tuple[str, str, int]] = []  # (label, colour, walkers) per optimizer
+        self.cell_losses = True  # split cells' labels show each hiker's loss
         self._colors = np.zeros((0, 4), dtype=np.float32)
         self._heading = np.array([1.0, 0.0])
         self._terrain: gl.GLMeshItem | None = None
@@ -99,8 +102,8 @@ class TerrainView(gl.GLViewWidget):
 
     def set_camera_mode(self, mode: str) -> None:
         """Set the camera mode: orbit (free), follow (a chase camera) or eye (the hiker's)."""
-        if mode not in CAMERA_MODES:
-            raise ValueError(f"camera mode must be one of {CAMERA_MODES}, got {mode!r}")
+        if mode not in CAMERAS:
+            raise ValueError(f"camera mode must be one of {CAMERAS}, got {mode!r}")
         self.camera_mode = mode
         if mode == "orbit":
             self.reset_camera()
@@ -281,26 +284,20 @@ class TerrainView(gl.GLViewWidget):
         drawn = self._paint_cells(self.deviceWidth(), self.deviceHeight())
         self._paint_labels(drawn)
 
+    def _cell_labels(self, drawn, height: float, ratio: float = 1.0):
+        """(rectangle from the top left, legend entry) of every drawn cell, for the painter."""
+        cells = []
+        for (label, rect, part), (_, color, _) in zip(drawn, self.groups, strict=False):
+            x, y_gl, w, h = (v / ratio for v in rect)
+            loss = float(part.loss[0]) if self.cell_losses else None
+            entry = LegendEntry(label, color, loss, status_mark(part.status[0]))
+            cells.append((QtCore.QRectF(x, height - y_gl - h, w, h), entry))
+        return cells
+
     def _paint_labels(self, drawn) -> None:
         painter = QtGui.QPainter(self)
-        font = painter.font()
-        font.setPixelSize(13)
-        painter.setFont(font)
         ratio = self.devicePixelRatioF()
-        for (label, rect, part), color in zip(drawn, [g[1] for g in self.groups], strict=False):
-            x, y_gl, w, h = (v / ratio for v in rect)
-            top = self.height() - y_gl - h
-            mark = f" {status_mark(part.status[0])}".rstrip()
-            text = f"{label}   step {part.step}/{self.total_steps}   loss {part.loss[0]:.5g}{mark}"
-            box = QtCore.QRectF(x, top, w, 22)
-            middle = QtCore.Qt.AlignmentFlag.AlignVCenter
-            painter.fillRect(box, QtGui.QColor(20, 24, 30, 190))
-            painter.setPen(QtGui.QColor(color))
-            painter.drawText(box.adjusted(6, 0, 0, 0), middle, "●")
-            painter.setPen(QtGui.QColor(242, 244, 247))
-            painter.drawText(box.adjusted(22, 0, 0, 0), middle, text)
-            painter.setPen(QtGui.QColor(30, 36, 44))
-            painter.drawRect(QtCore.QRectF(x, top, w - 1, h - 1))
+        paint_cell_labels(painter, self._cell_labels(drawn, self.height(), ratio))
         painter.end()
 
     # --- input ---------------------------------------------------------------------------
@@ -346,17 +343,18 @@ class TerrainView(gl.GLViewWidget):
         """Draw the current scene into a framebuffer of exactly ``width`` x ``height``.
 
         Returns an (height, width, 3) uint8 RGB array, top row first: the pixels
-        an export writes, drawn by the same code as the window (split cells
-        without their labels: an export burns in its own).
+        an export writes, drawn by the same code as the window, split cells'
+        labels included.
         """
         self.makeCurrent()
         fmt = QOpenGLFramebufferObjectFormat()
         fmt.setAttachment(QOpenGLFramebufferObject.Attachment.CombinedDepthStencil)
         fbo = QOpenGLFramebufferObject(width, height, fmt)
+        drawn = []
         try:
             fbo.bind()
             if self._split and self.frame is not None:
-                self._paint_cells(width, height)
+                drawn = self._paint_cells(width, height)
             else:
                 GL.glViewport(0, 0, width, height)
                 self.paint(region=(0, 0, width, height), viewport=(0, 0, width, height))
@@ -365,5 +363,7 @@ class TerrainView(gl.GLViewWidget):
         finally:
             fbo.release()
             self.doneCurrent()
-        pixels = np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
-        return pixels[::-1].copy()
+        pixels = np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)[::-1].copy()
+        if drawn:
+            burn_cell_labels(pixels, self._cell_labels(drawn, height))
+        return pixels

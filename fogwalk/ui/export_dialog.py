@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,10 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import FogwalkError
-from ..core.export import CAMERAS, LAYOUTS, SIZES, VideoSettings
+from ..core.export import CAMERA_MOTIONS, LAYOUTS, SIZES, VideoSettings
 from ..core.scene import Scene
-from ..core.video import VideoWriter, output_kind
-from ..render.exporter import FrameRenderer, compute_run
+from ..core.session import compute_run, frame_total
+from ..core.video import output_kind
+from ..render.exporter import ExportLoop
+from .controller import Controller
 
 FILTERS = "MP4 video (*.mp4);;WebM video (*.webm);;Animated GIF (*.gif);;PNG frames (folder) (*)"
 
@@ -75,7 +77,7 @@ class ExportDialog(QDialog):
         self.per_frame.setRange(1, 1000)
         self.camera = QComboBox()
         for name, text in zip(
-            CAMERAS, ("as it is", "slow orbit", "follow the first hiker"), strict=True
+            CAMERA_MOTIONS, ("as it is", "slow orbit", "follow the first hiker"), strict=True
         ):
             self.camera.addItem(text, name)
         self.layout_box = QComboBox()
@@ -165,7 +167,10 @@ class ExportDialog(QDialog):
 class ExportJob(QObject):
     """Renders one frame per event-loop turn (the window keeps drawing) and encodes it.
 
-    Encoding runs on the video writer's own thread; ``cancel`` discards the file.
+    Frames come from the window's own run when a ``controller`` is given (it
+    is asked to compute as far as the video needs, and the job waits for it
+    on the worker), else from a run computed here. Encoding runs on the video
+    writer's own thread; ``cancel`` discards the file.
     """
 
     progressed = Signal(int, int)  # frames done, frames in all
@@ -179,35 +184,49 @@ class ExportJob(QObject):
         path: str,
         overwrite: bool,
         camera: dict | None = None,
+        controller: Controller | None = None,
     ) -> None:
         super().__init__()
-        run = compute_run(scene, settings.last_step)
-        self.renderer = FrameRenderer(scene, run, settings, camera)
-        self.writer = VideoWriter(
-            path, settings.width, settings.height, settings.fps, overwrite=overwrite
-        )
-        self.index = 0
+        self.scene, self.controller = scene, controller
+        self._run = None if controller is not None else compute_run(scene, settings.last_step)
+        self._generation = controller.simulation.generation if controller is not None else None
+        if controller is not None:
+            controller.compute_to(frame_total(scene, settings))
+        self.loop = ExportLoop(scene, settings, path, overwrite=overwrite, camera=camera)
         self.started = time.monotonic()
         self._timer = QTimer(self)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._on_timer_timeout)
 
+    def __len__(self) -> int:
+        return len(self.loop)
+
     def start(self) -> None:
         self._timer.start()
 
     def seconds_left(self) -> float:
-        done = max(self.index, 1)
-        return (time.monotonic() - self.started) / done * (len(self.renderer) - self.index)
+        done = max(self.loop.done, 1)
+        return (time.monotonic() - self.started) / done * (len(self.loop) - self.loop.done)
+
+    def _current_run(self):
+        """The run to draw the next frame from, or None while the window's is still behind."""
+        controller = self.controller
+        if self._run is None and controller.simulation.generation != self._generation:
+            # the window's scene changed under the export: finish from a run of our own
+            self._run = compute_run(self.scene, self.loop.renderer.settings.last_step)
+        run = self._run or controller.run
+        return run if run is not None and run.computed >= self.loop.next_step else None
 
     def _on_timer_timeout(self) -> None:
         try:
-            self.writer.write(self.renderer.render(self.index))
-            self.index += 1
-            self.progressed.emit(self.index, len(self.renderer))
-            if self.index == len(self.renderer):
+            run = self._current_run()
+            if run is None:
+                return  # the worker is still computing the steps this frame shows
+            done = self.loop.write_next(run)
+            self.progressed.emit(done, len(self.loop))
+            if done == len(self.loop):
                 self._timer.stop()
-                path = self.writer.close()
-                self.renderer.close()
+                path = self.loop.finish()
                 self.finished.emit(str(path))
         except FogwalkError as error:
             self._stop()
@@ -220,14 +239,14 @@ class ExportJob(QObject):
 
     def _stop(self) -> None:
         self._timer.stop()
-        self.writer.abort()
-        self.renderer.close()
+        self.loop.abort()
 
 
 def run_export(
-    window, scene: Scene, title: str, camera: dict, settings: VideoSettings | None = None
+    window, controller: Controller, title: str, camera: dict, settings: VideoSettings | None = None
 ) -> ExportJob | None:
-    """Ask for settings, then export with a progress dialog; returns the running job."""
+    """Ask for settings, then export the window's run with a progress dialog; the running job."""
+    scene = controller.scene
     dialog = ExportDialog(scene, title, window, settings)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
@@ -241,12 +260,13 @@ def run_export(
             if answer != QMessageBox.StandardButton.Yes:
                 return None
             overwrite = True
-        job = ExportJob(scene, settings, path, overwrite, camera)
+        job = ExportJob(scene, settings, path, overwrite, camera, controller)
     except FogwalkError as error:
         QMessageBox.warning(window, "Cannot export", str(error))
         return None
-    progress = QProgressDialog("Exporting…", "Cancel", 0, len(job.renderer), window)
+    progress = QProgressDialog("Exporting…", "Cancel", 0, len(job), window)
     progress.setWindowTitle("Export Video")
+    progress.setWindowModality(Qt.WindowModality.WindowModal)  # no edits while it runs
     progress.setMinimumDuration(0)
     progress.canceled.connect(job.cancel)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -10,8 +9,9 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from ..core.errors import FogwalkError
 from ..core.export import VideoSettings
-from ..core.scenario import load_scenario, save_scenario
+from ..core.scenario import save_scenario
 from ..core.scene import Scene
+from ..core.session import is_scenario, open_source
 from ..core.surfaces import list_datasets, load_projection, loader_filters
 
 SCENARIO_FILTER = "FogWalk scenario (*.toml)"
@@ -34,12 +34,8 @@ def scene_for_path(
     A loss-landscape file with several datasets asks which one to show.
     Raises FogwalkError (with the file and the reason) when it cannot be opened.
     """
-    if path.lower().endswith(".toml"):
-        scene, settings = load_scenario(path)
-        scene.load_surface()  # a scenario whose surface file is gone fails here, with the path
-        return scene, settings
     dataset = None
-    if path.lower().endswith((".h5", ".hdf5")):
+    if not is_scenario(path) and path.lower().endswith((".h5", ".hdf5")):
         names = list_datasets(path)
         if len(names) > 1 and parent is not None:
             name, ok = QInputDialog.getItem(
@@ -48,11 +44,8 @@ def scene_for_path(
             if not ok:
                 raise FogwalkError("opening cancelled")
             dataset = name
-    scene = dataclasses.replace(
-        current, surface=str(Path(path).resolve()), domain=None, dataset=dataset, starts=()
-    )
-    scene.load_surface()  # fail here, with the file's own message, not later in the view
-    return scene, None
+    opened = open_source(path, base=current, dataset=dataset)
+    return opened.scene, opened.settings if opened.scenario else None
 
 
 def remember(path: str) -> list[str]:
@@ -79,7 +72,7 @@ def ask_save(parent: QWidget, scene: Scene, settings: VideoSettings) -> str | No
     path, _ = QFileDialog.getSaveFileName(parent, "Save scenario", "scenario.toml", SCENARIO_FILTER)
     if not path:
         return None
-    if not path.lower().endswith(".toml"):
+    if not is_scenario(path):
         path += ".toml"
     try:
         save_scenario(path, scene, settings)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.defaults import ERROR_TEXT_COLOR
 from ..core.errors import FogwalkError
 from ..core.optimizers import COMMON_PARAMS, HyperParam, Optimizer, make_optimizer
 from .widgets import TICKS, FloatSlider
@@ -67,7 +68,7 @@ class HyperEditor(QWidget):
             self.editors[hp.name] = widget
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #d7263d; font-weight: bold;")
+        self.error.setStyleSheet(f"color: {ERROR_TEXT_COLOR}; font-weight: bold;")
         self.error.hide()
         self.spec_label = QLabel()
         self.spec_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

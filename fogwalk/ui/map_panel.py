@@ -18,24 +18,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.defaults import SPENT_COLOR, STATUS_RING_COLORS
 from ..core.engine import Run, Status
 from ..core.start_patterns import START_KINDS, start_pattern
 from ..core.surfaces import Surface
-from ..render.mesh import WorldMap, sample, shading
+from ..render.frame import TRAIL_POINTS
+from ..render.mesh import WorldMap, sample, shaded_colors
 from ..render.view import colormap_levels
 
 IMAGE_RES = 256  # colour image samples per side
 CONTOUR_RES = 128  # contour samples per side: pyqtgraph's marching squares is Python
 CONTOURS = 12
-TRAIL_POINTS = 24_000  # all paths together: drawing cost grows with points, not with steps
 BACKGROUND = "#1b1e23"
 START_PEN = pg.mkPen("#ffffff", width=2)
 # Walker rings by status (running, converged, diverged), as the terrain view draws them.
 _RINGS = np.array(
-    [pg.mkPen("#15171a"), pg.mkPen("#ffffff", width=2), pg.mkPen("#d7263d", width=2)],
+    [
+        pg.mkPen(STATUS_RING_COLORS["running"]),
+        pg.mkPen(STATUS_RING_COLORS["converged"], width=2),
+        pg.mkPen(STATUS_RING_COLORS["diverged"], width=2),
+    ],
     dtype=object,
 )
-_SPENT = pg.mkBrush("#5a5a5a")  # a diverged walker is greyed out
+_SPENT = pg.mkBrush(SPENT_COLOR)  # a diverged walker is greyed out
 
 
 class _MapViewBox(pg.ViewBox):
@@ -330,14 +335,8 @@ def _loss_at_levels(world: WorldMap, share: np.ndarray) -> np.ndarray:
 
 def _shaded_rgba(world: WorldMap, loss: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """The terrain's colours and hill shading, seen from straight above, as RGBA bytes."""
-    level = np.nan_to_num(world.level(loss), nan=0.0)
-    light = shading(
-        level * world.height, (xs[1] - xs[0]) * world.scale, (ys[1] - ys[0]) * world.scale
-    )
-    rgba = colormap_levels(level.ravel()).reshape(*loss.shape, 4)
-    rgba[..., :3] *= np.minimum(0.5 + 0.62 * light, 1.0)[..., None]
-    rgba[..., 3] = np.where(np.isnan(loss), 0.0, 1.0)  # holes where there is no value
-    return (np.clip(rgba, 0.0, 1.0) * 255).astype(np.uint8)
+    colors = shaded_colors(world, loss, xs, ys, colormap_levels)
+    return (np.clip(colors, 0.0, 1.0) * 255).astype(np.uint8)
 
 
 def _minimum_tip(x: float, y: float, data) -> str:

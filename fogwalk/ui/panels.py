@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.optimizers import get_definition, make_optimizer, optimizer_names
+from ..core.defaults import ERROR_TEXT_COLOR, FOG_RADIUS_RANGE, SPEED_RANGE
+from ..core.optimizers import get_definition, optimizer_names
 from ..core.scene import HEIGHT_MODES, RESOLUTIONS, Fog, Hiker, Scene
+from ..core.session import resolve_surface
 from ..core.surfaces import get_surface, surface_names
 from .widgets import ColorButton, FloatSlider
-
-MAX_SPEED = 5000.0  # steps per second; at the top of the slider playback keeps up with the engine
 
 
 def _blocked(widget, setter, value) -> None:
@@ -69,7 +69,7 @@ class SurfacePanel(QGroupBox):
         )
         self.formula_error = QLabel()
         self.formula_error.setWordWrap(True)
-        self.formula_error.setStyleSheet("color: #c62828;")
+        self.formula_error.setStyleSheet(f"color: {ERROR_TEXT_COLOR};")
         self.formula_error.setVisible(False)
         form = QFormLayout(self)
         form.addRow(self.surface)
@@ -98,7 +98,7 @@ class SurfacePanel(QGroupBox):
             self.surface.removeItem(self.surface.count() - 1)
         index = self.surface.findData(scene.surface)
         if index < 0:  # a formula or a file: one extra entry names it
-            self.surface.addItem(f"▸ {scene.load_surface().label}", scene.surface)
+            self.surface.addItem(f"▸ {resolve_surface(scene).label}", scene.surface)
             index = self.surface.count() - 1
         self.surface.setCurrentIndex(index)
         self.surface.blockSignals(blocked)
@@ -108,7 +108,7 @@ class SurfacePanel(QGroupBox):
             self.resolution.findData(scene.resolution),
         )
         _blocked(self.height, self.height.setCurrentIndex, self.height.findData(scene.height))
-        self.description.setText(scene.load_surface().description)
+        self.description.setText(resolve_surface(scene).description)
 
 
 class HikerRow(QWidget):
@@ -116,14 +116,17 @@ class HikerRow(QWidget):
 
     def __init__(self, panel: HikersPanel, index: int, hiker: Hiker) -> None:
         super().__init__(panel)
-        optimizer = make_optimizer(hiker.spec)
+        optimizer = hiker.optimizer
         lr = optimizer.definition.param("lr")
         self.enabled = QCheckBox()
         self.enabled.setChecked(hiker.enabled)
         self.enabled.setToolTip("Walk (or rest) this hiker")
         self.color = ColorButton(hiker.color)
-        changed = optimizer.spec.partition(":")[2].replace("lr=", "").split(",")
-        extra = [c for c in changed if c and "=" in c]
+        extra = any(  # set beyond the learning rate: the name is starred
+            optimizer.hyper[hp.name] != hp.default
+            for hp in optimizer.definition.all_params
+            if hp.name != "lr"
+        )
         self.name = QLabel(optimizer.name + (" *" if extra else ""))
         self.name.setToolTip(f"{hiker.spec}\n{optimizer.definition.summary}")
         self.name.setMinimumWidth(72)
@@ -203,7 +206,7 @@ class FogPanel(QGroupBox):
         super().__init__("Fog", parent)
         self._fog = Fog()
         self.enabled = QCheckBox("Fog  (F)")
-        self.radius = FloatSlider(0.02, 1.0, self._fog.radius, log=True, fmt="{:.2f}")
+        self.radius = FloatSlider(*FOG_RADIUS_RANGE, self._fog.radius, log=True, fmt="{:.2f}")
         self.radius.setToolTip(
             "Clear ground around each hiker, as a share of the map (+/-, "
             "or Shift + mouse wheel on the terrain)"
@@ -253,7 +256,7 @@ class PlaybackPanel(QGroupBox):
         step.setToolTip("One step forward (Right)")
         reset = QPushButton("Reset")
         reset.setToolTip("Back to the start (R)")
-        self.speed = FloatSlider(0.5, MAX_SPEED, 30.0, log=True, fmt="{:.3g}/s")
+        self.speed = FloatSlider(*SPEED_RANGE, 30.0, log=True, fmt="{:.3g}/s")
         self.speed.setToolTip("Steps per second; all the way right: as fast as the engine goes")
         self.scrubber = QSlider(Qt.Orientation.Horizontal)
         self.scrubber.setToolTip("Scrub through the steps computed so far")

@@ -1,5 +1,9 @@
 """The simulation worker: runs the engine on a QThread, a bounded distance ahead of playback.
 
+The window never sees the engine: after every chunk the worker hands it an
+immutable snapshot (:func:`fogwalk.core.session.snapshot`), whose rows up to
+``computed`` the engine never writes again.
+
 The engine and the window share one interpreter lock. A worker that computed
 flat out would take it back at every OpenGL call the window makes (PyOpenGL
 releases it around each one) and starve the window, so the worker computes
@@ -17,6 +21,8 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..core.engine import Engine
 from ..core.errors import FogwalkError
+from ..core.scene import Scene
+from ..core.session import build_engine, snapshot
 
 CHUNK_SECONDS = 0.008  # compute this long, then let the window run
 PAUSE_SECONDS = 0.002
@@ -27,17 +33,14 @@ class Job:
     """One simulation request; a newer generation supersedes every older one."""
 
     generation: int
-    surface: object
-    optimizers: tuple
-    starts: tuple
-    steps: int
+    scene: Scene
 
 
 class SimulationWorker(QObject):
     """Lives on the worker thread; computes up to the horizon the window asks for."""
 
-    started = Signal(int, object)  # generation, Engine (its arrays fill as steps complete)
-    progressed = Signal(int, int)  # generation, steps computed so far
+    started = Signal(int, object)  # generation, the first snapshot (a Run)
+    progressed = Signal(int, object)  # generation, a newer snapshot
     failed = Signal(int, str)  # generation, a message for the user
 
     def __init__(self) -> None:
@@ -69,17 +72,17 @@ class SimulationWorker(QObject):
         try:
             # NumPy lanes: compiling holds the interpreter lock for a second, which would
             # freeze the window, and the app's runs are far too small to gain from it.
-            engine = Engine(job.surface, job.optimizers, job.starts, job.steps, compiled=False)
+            engine = build_engine(job.scene, compiled=False)
         except FogwalkError as error:
             self.failed.emit(job.generation, str(error))
             return
-        self.started.emit(job.generation, engine)
+        self.started.emit(job.generation, snapshot(engine))
         chunk = 4
         while not engine.done and self._wait_for_horizon(job, engine):
             begin = time.perf_counter()
-            computed = engine.advance(min(chunk, max(1, self.horizon - engine.computed)))
+            engine.advance(min(chunk, max(1, self.horizon - engine.computed)))
             elapsed = time.perf_counter() - begin
-            self.progressed.emit(job.generation, computed)
+            self.progressed.emit(job.generation, snapshot(engine))
             chunk = max(1, min(4096, int(chunk * CHUNK_SECONDS / max(elapsed, 1e-5))))
             time.sleep(PAUSE_SECONDS)
 
@@ -99,11 +102,11 @@ class SimulationThread(QObject):
         self.thread.start()
         self.generation = 0
 
-    def submit(self, surface, optimizers, starts, steps: int, horizon: int) -> int:
-        """Queue a new run; the running one stops at its next chunk. Returns its generation."""
+    def submit(self, scene: Scene, horizon: int) -> int:
+        """Queue the scene's run (the running one stops at its next chunk); its generation."""
         self.generation += 1
         self.worker.request(generation=self.generation, horizon=horizon)
-        self.submit_job.emit(Job(self.generation, surface, tuple(optimizers), starts, steps))
+        self.submit_job.emit(Job(self.generation, scene))
         return self.generation
 
     def set_horizon(self, step: int) -> None:

@@ -10,6 +10,7 @@ from fogwalk.core.export import VideoSettings
 from fogwalk.core.resources import resource_dir
 from fogwalk.core.scenario import load_scenario, save_scenario
 from fogwalk.core.scene import Fog, Hiker, Scene
+from fogwalk.core.session import resolve_surface
 
 SHIPPED = sorted((resource_dir() / "scenarios").glob("*.toml"))
 
@@ -23,7 +24,7 @@ def test_there_are_example_scenarios():
 def test_every_shipped_scenario_loads_and_walks(path):
     scene, settings = load_scenario(path)
     assert scene.walking and isinstance(settings, VideoSettings)
-    surface = scene.load_surface()
+    surface = resolve_surface(scene)
     run = simulate(surface, [h.spec for h in scene.walking], starts=scene.starts or None, steps=5)
     assert np.isfinite(run.xy).all()
 
@@ -60,7 +61,7 @@ def test_surface_files_are_relative_to_the_scenario(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # somewhere else entirely
     loaded, _ = load_scenario("project/bowl.toml")
     assert loaded.surface == str((folder / "bowl.npy").resolve())
-    assert loaded.load_surface().value(np.array([2.0]), np.array([3.0]))[0] == pytest.approx(13.0)
+    assert resolve_surface(loaded).value(np.array([2.0]), np.array([3.0]))[0] == pytest.approx(13.0)
 
 
 @pytest.mark.parametrize(

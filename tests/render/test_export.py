@@ -13,8 +13,9 @@ from PIL import Image
 from fogwalk.core.errors import FogwalkError
 from fogwalk.core.export import VideoSettings, frame_steps
 from fogwalk.core.scene import Fog, Scene
+from fogwalk.core.session import compute_run
 from fogwalk.core.video import VideoWriter
-from fogwalk.render.exporter import FrameRenderer, compute_run, export_video
+from fogwalk.render.exporter import FrameRenderer, export_video
 from fogwalk.render.view import rgba
 
 FOG_RGB = rgba(Fog().color)[:3] * 255
@@ -60,13 +61,13 @@ def test_export_every_format_and_decode_it(qapp, tmp_path, name, tolerance):
 def test_frames_depend_only_on_the_scene_and_their_index(qapp):
     settings = VideoSettings(width=200, height=150, frames=6, camera="orbit")
     run = compute_run(SCENE)
-    first = FrameRenderer(SCENE, run, settings)
-    second = FrameRenderer(SCENE, run, settings)
+    first = FrameRenderer(SCENE, settings)
+    second = FrameRenderer(SCENE, settings)
     try:
-        late_first = first.render(5)
-        early = [second.render(i) for i in range(6)]
+        late_first = first.render(5, run)
+        early = [second.render(i, run) for i in range(6)]
         np.testing.assert_array_equal(late_first, early[5])
-        np.testing.assert_array_equal(first.render(2), early[2])
+        np.testing.assert_array_equal(first.render(2, run), early[2])
         assert not np.array_equal(early[0], early[5])
     finally:
         first.close()

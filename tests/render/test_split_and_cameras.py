@@ -101,14 +101,13 @@ def test_driven_cameras_keep_the_hiker_in_view(view, mode):
 def test_split_export_labels_every_cell(qapp, tmp_path):
     from fogwalk.core.export import VideoSettings
     from fogwalk.core.scene import Scene
-    from fogwalk.render.exporter import FrameRenderer, compute_run
+    from fogwalk.core.session import compute_run
+    from fogwalk.render.exporter import FrameRenderer
 
     scene = Scene(steps=30)
-    renderer = FrameRenderer(
-        scene, compute_run(scene), VideoSettings(width=640, height=360, frames=2, layout="split")
-    )
+    renderer = FrameRenderer(scene, VideoSettings(width=640, height=360, frames=2, layout="split"))
     try:
-        frame = renderer.render(1)
+        frame = renderer.render(1, compute_run(scene))
     finally:
         renderer.close()
     assert frame.shape == (360, 640, 3)

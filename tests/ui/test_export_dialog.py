@@ -5,7 +5,8 @@ import numpy as np
 
 from fogwalk.core.export import VideoSettings
 from fogwalk.core.scene import Scene
-from fogwalk.render.exporter import FrameRenderer, compute_run
+from fogwalk.core.session import compute_run
+from fogwalk.render.exporter import FrameRenderer
 from fogwalk.render.frame import frame_at
 from fogwalk.ui.export_dialog import ExportDialog, ExportJob
 from fogwalk.ui.main_window import MainWindow
@@ -35,7 +36,7 @@ def test_export_job_writes_while_the_window_keeps_drawing(qtbot, tmp_path):
     qtbot.addWidget(window)
     window.show()
     ticks = []
-    window.timer.timeout.connect(lambda: ticks.append(1))
+    window.controller.timer.timeout.connect(lambda: ticks.append(1))
     settings = VideoSettings(width=320, height=240, frames=20)
     job = ExportJob(Scene(steps=40), settings, str(tmp_path / "app.mp4"), False)
     with qtbot.waitSignal(job.finished, timeout=60_000) as finished:
@@ -64,15 +65,15 @@ def test_exported_frames_are_the_pixels_the_window_shows(qtbot):
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.run is not None and window.run.computed == 30, timeout=10_000)
-    window.set_playing(False)
+    window.controller.set_playing(False)
     window.view.show_frame(frame_at(window.run, 30))
     seen = window.view.render_array(1280, 720)
     settings = VideoSettings(
         width=1280, height=720, frames=1, first_step=30, legend=False, counter=False, title=""
     )
-    renderer = FrameRenderer(scene, compute_run(scene), settings, window.view.camera_state())
+    renderer = FrameRenderer(scene, settings, window.view.camera_state())
     try:
-        exported = renderer.render(0)
+        exported = renderer.render(0, compute_run(scene))
     finally:
         renderer.close()
     np.testing.assert_array_equal(seen, exported)

@@ -22,7 +22,7 @@ def test_opens_on_the_default_scene_and_plays(window, qtbot):
         "rmsprop",
         "adam",
     ]
-    assert window.scene.fog.enabled and window.playing
+    assert window.scene.fog.enabled and window.controller.playing
     with qtbot.waitSignal(window.frame_shown, timeout=10_000, check_params_cb=lambda s: s >= 5):
         pass
     assert "sgd" in window.status.text() and "slope measurements" in window.status.text()
@@ -30,11 +30,13 @@ def test_opens_on_the_default_scene_and_plays(window, qtbot):
 
 def test_worker_computes_while_the_window_stays_responsive(window, qtbot):
     ticks, progress = [], []
-    window.timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    window.simulation.worker.progressed.connect(lambda g, c: progress.append((g, c)))
+    window.controller.timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    window.controller.simulation.worker.progressed.connect(
+        lambda g, run: progress.append((g, run.computed))
+    )
     starts = tuple((x, y) for x in np.linspace(-3, 3, 8) for y in np.linspace(-3, 3, 8))
     window.apply(replace(window.scene, steps=5_000, starts=starts, speed=2000.0))
-    generation = window.simulation.generation
+    generation = window.controller.simulation.generation
     qtbot.waitUntil(lambda: window.run is not None and window.shown_step == 5_000, timeout=60_000)
     progress = [c for g, c in progress if g == generation]
     assert len(progress) > 20  # delivered in many chunks, not at the end
@@ -46,10 +48,13 @@ def test_worker_computes_while_the_window_stays_responsive(window, qtbot):
 def test_editing_a_learning_rate_restarts_the_run(window, qtbot):
     qtbot.waitUntil(lambda: window.run is not None and window.run.computed >= 50, timeout=10_000)
     before = window.run.xy[:50, 0].copy()
-    generation = window.simulation.generation
+    generation = window.controller.simulation.generation
     window.hikers_panel.lr_changed.emit(0, 0.07)
     assert window.scene.hikers[0].spec == "sgd:lr=0.07"
-    assert window.simulation.generation == generation + 1 and window.position == 0.0
+    assert (
+        window.controller.simulation.generation == generation + 1
+        and window.controller.position == 0.0
+    )
     qtbot.waitUntil(lambda: window.run is not None and window.run.computed >= 50, timeout=10_000)
     assert not np.allclose(window.run.xy[1:50, 0], before[1:])
 
@@ -75,7 +80,7 @@ def test_keyboard_shortcuts(window, qtbot):
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)  # shortcuts go to the active window
     qtbot.keyClick(window, Qt.Key.Key_Space)
-    assert not window.playing
+    assert not window.controller.playing
     qtbot.keyClick(window, Qt.Key.Key_R)
     assert window.shown_step == 0
     qtbot.keyClick(window, Qt.Key.Key_Right)
@@ -90,7 +95,7 @@ def test_keyboard_shortcuts(window, qtbot):
     qtbot.keyClick(window, Qt.Key.Key_F)
     assert not window.scene.fog.enabled and not window.fog_panel.enabled.isChecked()
     qtbot.keyClick(window, Qt.Key.Key_Space)
-    assert window.playing
+    assert window.controller.playing
 
 
 def test_changing_surface_reterrains_and_reruns(window, qtbot):
@@ -107,11 +112,11 @@ def test_closing_stops_the_worker_thread(qtbot):
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.run is not None and win.run.computed > 0, timeout=10_000)
-    thread = win.simulation.thread
+    thread = win.controller.simulation.thread
     assert thread.isRunning()
     win.close()
     assert not thread.isRunning()
-    assert win.engine.computed < 200_000  # it stopped mid-run, not at the end
+    assert win.run.computed < 200_000  # it stopped mid-run, not at the end
 
 
 def test_no_display_is_a_clear_message(monkeypatch):
@@ -137,10 +142,10 @@ def test_animating_does_not_leak_references_to_none(window, qtbot):
     # PySide6 6.12.0 drops a reference to None in every void call (QWidget.update, ...),
     # which aborts Python 3.11 after seconds of animation; the pin in pyproject.toml avoids it.
     qtbot.waitUntil(lambda: window.run is not None and window.run.computed > 300, timeout=10_000)
-    window.simulation.cancel()
+    window.controller.simulation.cancel()
     before = sys.getrefcount(None)
     for step in range(300):
-        window.position = float(step)
+        window.controller.position = float(step)
         window._draw()
         window.view.repaint()
     # The bug lost about 20 references a frame; other objects come and go by a few hundred.
@@ -149,7 +154,7 @@ def test_animating_does_not_leak_references_to_none(window, qtbot):
 
 def test_playback_waits_for_the_engine_and_stops_only_at_the_end(window, qtbot):
     window.apply(replace(window.scene, steps=300, speed=2000.0))
-    qtbot.waitUntil(lambda: not window.playing, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.controller.playing, timeout=30_000)
     assert window.shown_step == 300 and window.run.computed == 300
 
 
@@ -172,10 +177,10 @@ def test_layout_and_camera_keys(window, qtbot):
 
 def test_placing_starts_on_the_map_restarts_the_run(window, qtbot):
     qtbot.waitUntil(lambda: window.run is not None, timeout=10_000)
-    generation = window.simulation.generation
+    generation = window.controller.simulation.generation
     window.map_panel.starts_changed.emit(((1.0, -1.0), (0.5, 0.5)))
     assert window.scene.starts == ((1.0, -1.0), (0.5, 0.5))
-    assert window.simulation.generation == generation + 1
+    assert window.controller.simulation.generation == generation + 1
     qtbot.waitUntil(lambda: window.run is not None and window.run.xy.shape[2] == 2, timeout=10_000)
     np.testing.assert_array_equal(window.run.xy[0, 0], [[1.0, -1.0], [0.5, 0.5]])
 
