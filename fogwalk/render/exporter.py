@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 
 from ..core.engine import Run
 from ..core.errors import FogwalkError
-from ..core.export import VideoSettings, frame_steps, grid_shape
+from ..core.export import VideoSettings, frame_steps
 from ..core.scene import Scene
 from ..core.session import compute_run, frame_total, hiker_rows, resolve_surface
 from ..core.video import VideoWriter
@@ -42,11 +42,9 @@ class FrameRenderer:
         if not groups:
             raise FogwalkError("the scene has no hiker to export")
         self.split = settings.layout == "split" and len(groups) > 1
-        rows = grid_shape(len(groups))[0] if self.split else 1
         self.view = TerrainView()
         self.view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
         self.view.resize(settings.width, settings.height)
-        self.view.marker_scale = max(settings.height / rows / 720.0, 0.6)
         self.view.cell_losses = settings.losses
         self.view.show()
         self.view.set_terrain(resolve_surface(scene), scene.resolution, scene.height)

@@ -50,7 +50,7 @@ class HikerItems:
         self.all = (self.trails, self.slopes, self.velocities, self.rings, self.markers)
         for item in self.all:
             view.addItem(item)
-        self.marker_scale = 1.0  # exports scale markers with the frame height
+        self.marker_scale = 1.0  # the view scales markers with the picture's height
 
     def hide(self) -> None:
         for item in self.all:

@@ -117,12 +117,12 @@ def paint_cell_labels(
 ) -> None:
     """Label each split cell (its rectangle, top-left origin) with its hiker, and outline it.
 
-    ``unit`` (the text size) defaults to a fortieth of a cell's height.
+    ``unit`` (the text size) defaults to a thirtieth of a cell's height, 11 px at least.
     """
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     for rect, entry in cells:
-        size = unit or max(rect.height() / 40.0, 8.0)
+        size = unit or max(rect.height() / 30.0, 11.0)
         painter.save()
         painter.setClipRect(rect)
         painter.translate(rect.topLeft())

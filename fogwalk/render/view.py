@@ -70,13 +70,18 @@ class TerrainView(gl.GLViewWidget):
         self.reset_camera()
         self.set_fog(self.fog)
 
-    @property
-    def marker_scale(self) -> float:
-        return self.hikers.marker_scale
+    def _size_markers(self, height: int) -> None:
+        """Markers grow with the picture (or split cell) they are drawn in: a 720-px one is 1."""
+        rows = grid_shape(len(self.groups))[0] if self._split else 1
+        scale = max(height / rows / 720.0, 0.6)
+        if scale != self.hikers.marker_scale:
+            self.hikers.marker_scale = scale
+            if self.frame is not None and self.mesh is not None and not self._split:
+                self._apply(self.frame, self._colors_for(len(self.frame.xy)))
 
-    @marker_scale.setter
-    def marker_scale(self, value: float) -> None:
-        self.hikers.marker_scale = value
+    def resizeGL(self, w: int, h: int) -> None:  # a Qt override
+        super().resizeGL(w, h)
+        self._size_markers(self.height())
 
     # --- camera ----------------------------------------------------------------------
     def reset_camera(self) -> None:
@@ -210,6 +215,7 @@ class TerrainView(gl.GLViewWidget):
             self.removeItem(self._cell_terrain)  # the cell count may have changed
             self._cell_terrain = None
         self._arrange_terrain()
+        self._size_markers(self.height())
         self.update()
 
     # --- frames ------------------------------------------------------------------------
@@ -346,6 +352,7 @@ class TerrainView(gl.GLViewWidget):
         an export writes, drawn by the same code as the window, split cells'
         labels included.
         """
+        self._size_markers(height)  # as the window would draw them at this size
         self.makeCurrent()
         fmt = QOpenGLFramebufferObjectFormat()
         fmt.setAttachment(QOpenGLFramebufferObject.Attachment.CombinedDepthStencil)
@@ -366,4 +373,5 @@ class TerrainView(gl.GLViewWidget):
         pixels = np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)[::-1].copy()
         if drawn:
             burn_cell_labels(pixels, self._cell_labels(drawn, height))
+        self._size_markers(self.height())
         return pixels

@@ -2,6 +2,7 @@
 
 import imageio_ffmpeg
 import numpy as np
+import pytest
 
 from fogwalk.core.export import VideoSettings
 from fogwalk.core.scene import Scene
@@ -59,17 +60,25 @@ def test_cancelling_an_export_leaves_nothing(qtbot, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_exported_frames_are_the_pixels_the_window_shows(qtbot):
-    scene = Scene(steps=30)
+@pytest.mark.parametrize("layout", ["overlay", "split"])
+def test_exported_frames_are_the_pixels_the_window_shows(qtbot, layout):
+    scene = Scene(steps=30, layout=layout)
     window = MainWindow(scene)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.run is not None and window.run.computed == 30, timeout=10_000)
     window.controller.set_playing(False)
-    window.view.show_frame(frame_at(window.run, 30))
+    window.view.show_frame(frame_at(window.run, 30), scene.steps)
     seen = window.view.render_array(1280, 720)
     settings = VideoSettings(
-        width=1280, height=720, frames=1, first_step=30, legend=False, counter=False, title=""
+        width=1280,
+        height=720,
+        frames=1,
+        first_step=30,
+        layout=layout,
+        legend=False,
+        counter=False,
+        title="",
     )
     renderer = FrameRenderer(scene, settings, window.view.camera_state())
     try:
@@ -77,7 +86,48 @@ def test_exported_frames_are_the_pixels_the_window_shows(qtbot):
     finally:
         renderer.close()
     np.testing.assert_array_equal(seen, exported)
+    if layout == "split":  # each cell is labelled, by the painter the window uses on screen
+        for top, left in ((0, 0), (0, 640), (360, 0), (360, 640)):
+            corner = seen[top + 14 : top + 26, left + 600 : left + 625].astype(int)
+            assert (corner.sum(axis=2) < 400).mean() > 0.5  # the dark label box
     window.close()
+
+
+def test_the_window_exports_its_own_run(qtbot, tmp_path):
+    window = MainWindow(Scene(steps=60))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.run is not None, timeout=10_000)
+    path = tmp_path / "own.mp4"
+    settings = VideoSettings(width=320, height=240, frames=8)
+    job = ExportJob(window.scene, settings, str(path), False, None, window.controller)
+    assert job._run is None  # nothing recomputed: the frames come from the window's run
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        job.start()
+    assert count_frames(path) == 8
+    window.close()
+
+
+def test_closing_the_window_mid_export_leaves_nothing(qtbot, tmp_path):
+    window = MainWindow(Scene(steps=400))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.run is not None, timeout=10_000)
+    job = ExportJob(
+        window.scene,
+        VideoSettings(width=320, height=240),
+        str(tmp_path / "x.mp4"),
+        False,
+        None,
+        window.controller,
+    )
+    window.export_job = job
+    with qtbot.waitSignal(job.progressed, timeout=30_000):
+        job.start()
+    with qtbot.waitSignal(job.failed, timeout=10_000):
+        window.close()
+    assert not window.controller.simulation.thread.isRunning()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_dialog_starts_from_a_scenarios_settings(qtbot):

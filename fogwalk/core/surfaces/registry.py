@@ -86,7 +86,11 @@ def get_surface(
 
 
 def _resolve(text: str, base_dir: str | os.PathLike[str] | None) -> Path:
-    path = Path(text).expanduser()
+    path = Path(text)
+    try:
+        path = path.expanduser()
+    except RuntimeError:  # ~ or ~user without a home: then it is no file name, but text
+        pass
     if base_dir is not None and not path.is_absolute():
         path = Path(base_dir) / path
     return path
