@@ -2,23 +2,23 @@
 
 Encoding goes through the FFmpeg binary that imageio-ffmpeg bundles (a static
 build with libx264 and libvpx-vp9 on every platform pip serves, no compiled
-bindings to match), fed raw RGB on a pipe by a writer thread so that drawing
-and encoding overlap. On Linux the video is written into an anonymous file
-(O_TMPFILE) in the target folder and linked into place only when complete:
-a cancelled, failed or killed export leaves nothing behind. Elsewhere a hidden
-``.part`` file is renamed into place, and one left by a killed run is removed
-by the next export to the same name.
+bindings to match), fed raw RGB on a pipe. :class:`VideoFile` writes
+synchronously and starts no thread; the export loop in ``fogwalk.render``
+feeds it from a writer thread of its own, so that drawing and encoding overlap.
+On Linux the video is written into an anonymous file (O_TMPFILE) in the
+target folder and linked into place only when complete: a cancelled, failed
+or killed export leaves nothing behind. Elsewhere a hidden ``.part`` file is
+renamed into place, and one left by a killed run is removed by the next
+export to the same name.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import shutil
 import subprocess
 import tempfile
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -114,12 +114,13 @@ def check_target(path: str | os.PathLike, overwrite: bool) -> Path:
     return target
 
 
-class VideoWriter:
-    """Write RGB frames (height, width, 3) uint8 to a video; all or nothing.
+class VideoFile:
+    """Write RGB frames (height, width, 3) uint8 to a video, one call each; all or nothing.
 
     Use as a context manager: leaving it normally finishes the file and moves
     it into place; leaving it with an exception (or calling :meth:`abort`)
-    discards everything.
+    discards everything. :meth:`abort` may be called from another thread
+    while :meth:`write` blocks on the encoder: it kills the encoder first.
     """
 
     def __init__(
@@ -138,8 +139,6 @@ class VideoWriter:
         self.target = check_target(path, overwrite)
         self.width, self.height, self.fps = width, height, fps
         self.frames = 0
-        self._queue: queue.Queue = queue.Queue(maxsize=8)
-        self._error: BaseException | None = None
         self._finished = False
         if self.kind == "png":
             try:
@@ -156,8 +155,6 @@ class VideoWriter:
             self._process = None
         else:
             self._open_encoder()
-        self._thread = threading.Thread(target=self._drain, name="fogwalk-video", daemon=True)
-        self._thread.start()
 
     # --- the encoder ------------------------------------------------------------------
     def _open_encoder(self) -> None:
@@ -217,17 +214,6 @@ class VideoWriter:
         os.close(handle)
         return None, Path(name)
 
-    def _drain(self) -> None:
-        """The writer thread: frames from the queue to the encoder (or to PNG files)."""
-        try:
-            while (frame := self._queue.get()) is not None:
-                if self._error is None:
-                    self._write_one(frame)
-        except BaseException as error:  # reported by write() or close()
-            self._error = error
-            while self._queue.get() is not None:  # unblock the producer
-                pass
-
     def _write_one(self, frame: np.ndarray) -> None:
         if self._process is None:
             from PIL import Image
@@ -249,25 +235,24 @@ class VideoWriter:
         return text[-1] if text else f"ffmpeg exited with status {self._process.returncode}"
 
     # --- the public side -----------------------------------------------------------------
-    def write(self, frame: np.ndarray) -> None:
-        """Queue one frame; raises if an earlier frame failed to encode."""
-        if self._error is not None:
-            raise self._error
+    def check_frame(self, frame: np.ndarray) -> np.ndarray:
+        """The frame as contiguous bytes of the video's size, or a FogwalkError."""
         frame = np.ascontiguousarray(frame, dtype=np.uint8)
         if frame.shape != (self.height, self.width, 3):
             raise FogwalkError(
                 f"frame of shape {frame.shape} does not match the video's "
                 f"{self.width}x{self.height}"
             )
-        self._queue.put(frame)
+        return frame
+
+    def write(self, frame: np.ndarray) -> None:
+        """Encode (or save) one frame."""
+        if self._finished:
+            raise FogwalkError("export cancelled")
+        self._write_one(self.check_frame(frame))
 
     def close(self) -> Path:
         """Finish encoding and move the file into place; returns its path."""
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None:
-            self.abort()
-            raise self._error
         try:
             if self._process is not None:
                 self._process.stdin.close()
@@ -308,13 +293,10 @@ class VideoWriter:
         """Stop and throw away everything written so far. Safe to call more than once."""
         if self._finished:
             return
+        self._finished = True
         if self._process is not None and self._process.poll() is None:
             self._process.kill()  # first: a writer blocked on the pipe then fails and moves on
             self._process.wait()
-        if self._thread.is_alive():
-            self._error = self._error or FogwalkError("export cancelled")
-            self._queue.put(None)
-            self._thread.join()
         if self._process is not None:
             with contextlib.suppress(OSError):
                 self._process.stdin.close()
@@ -326,9 +308,8 @@ class VideoWriter:
         elif self._fd is not None:
             os.close(self._fd)  # the unnamed file vanishes with its last descriptor
             self._fd = None
-        self._finished = True
 
-    def __enter__(self) -> VideoWriter:
+    def __enter__(self) -> VideoFile:
         return self
 
     def __exit__(self, kind, error, traceback) -> None:

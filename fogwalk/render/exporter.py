@@ -13,7 +13,7 @@ from ..core.errors import FogwalkError
 from ..core.export import VideoSettings, frame_steps
 from ..core.scene import Scene
 from ..core.session import compute_run, frame_total, hiker_rows, resolve_surface
-from ..core.video import VideoWriter
+from .encoder import VideoWriter
 from .frame import frame_at
 from .overlay import LegendEntry, burn_overlays
 from .view import TerrainView

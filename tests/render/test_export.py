@@ -14,7 +14,7 @@ from fogwalk.core.errors import FogwalkError
 from fogwalk.core.export import VideoSettings, frame_steps
 from fogwalk.core.scene import Fog, Scene
 from fogwalk.core.session import compute_run
-from fogwalk.core.video import VideoWriter
+from fogwalk.render.encoder import VideoWriter
 from fogwalk.render.exporter import FrameRenderer, export_video
 from fogwalk.render.view import rgba
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections import OrderedDict
@@ -87,10 +88,8 @@ def get_surface(
 
 def _resolve(text: str, base_dir: str | os.PathLike[str] | None) -> Path:
     path = Path(text)
-    try:
+    with contextlib.suppress(RuntimeError):  # ~ or ~user without a home: text, not a file
         path = path.expanduser()
-    except RuntimeError:  # ~ or ~user without a home: then it is no file name, but text
-        pass
     if base_dir is not None and not path.is_absolute():
         path = Path(base_dir) / path
     return path
