@@ -1,24 +1,15 @@
-"""Shared set-up: OpenGL contexts shared before the QApplication exists (pytest-qt's qapp)."""
+"""Shared set-up, free of Qt: ``pytest tests/core`` runs where PySide6 is not installed.
 
-from fogwalk.render.context import _import_before_qt
+The Qt set-up (shared OpenGL contexts, the ``shown`` fixture) lives in the conftests of the
+folders whose tests draw: tests/render and tests/ui.
+"""
 
-_import_before_qt()  # PySide6's import hook is slow for modules imported after it
+from importlib.util import find_spec
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
+if find_spec("PySide6") and find_spec("OpenGL"):
+    # Once PySide6 is imported (by pytest-qt, or by a Qt folder's conftest), its import hook
+    # makes every module imported after it slow, about a second for the test suite: where
+    # the Qt stack is installed, load the heavy modules first. This imports no Qt.
+    from fogwalk.render.context import _import_before_qt
 
-QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
-
-
-@pytest.fixture
-def shown(qtbot):
-    """``shown(widget, width, height)``: the widget on screen, closed with the test."""
-
-    def show(widget, width: int, height: int):
-        qtbot.addWidget(widget)
-        widget.resize(width, height)
-        widget.show()
-        qtbot.waitExposed(widget)
-        return widget
-
-    return show
+    _import_before_qt()
