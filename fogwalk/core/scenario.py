@@ -11,10 +11,10 @@ from typing import Any
 
 import tomli_w
 
+from .defaults import HIKER_COLORS
 from .errors import FogwalkError
 from .export import VideoSettings
 from .files import atomic_output
-from .optimizers import make_optimizer
 from .scene import Fog, Hiker, Scene
 from .surfaces.loaders import has_known_extension
 
@@ -156,14 +156,11 @@ def _hikers(value: object) -> tuple[Hiker, ...]:
         _checked(table, _HIKER_KEYS, where)
         if "optimizer" not in table:
             raise FogwalkError(f'{where} needs an optimizer, e.g. optimizer = "adam:lr=0.01"')
-        try:
-            make_optimizer(table["optimizer"])
+        color = table.get("color", HIKER_COLORS[index % len(HIKER_COLORS)])
+        try:  # the hiker parses its optimizer once, here
+            hikers.append(Hiker(table["optimizer"], color, table.get("enabled", True)))
         except FogwalkError as error:
             raise FogwalkError(f"{where}.optimizer: {error}") from None
-        from .defaults import HIKER_COLORS
-
-        color = table.get("color", HIKER_COLORS[index % len(HIKER_COLORS)])
-        hikers.append(Hiker(table["optimizer"], color, table.get("enabled", True)))
     return tuple(hikers)
 
 

@@ -153,6 +153,21 @@ class Scene:
         return frozenset(changed)
 
     def with_hiker(self, index: int, **changes) -> Scene:
+        """The scene with hiker ``index``'s spec, colour or enabled flag changed."""
         hikers = list(self.hikers)
         hikers[index] = replace(hikers[index], **changes)
         return replace(self, hikers=tuple(hikers))
+
+    def adding(self, spec: str) -> Scene:
+        """The scene with one more hiker, in a colour no other uses."""
+        return replace(self, hikers=(*self.hikers, Hiker(spec, self.next_color())))
+
+    def duplicating(self, index: int) -> Scene:
+        """The scene with a copy of hiker ``index`` after it, in a colour of its own."""
+        hikers = list(self.hikers)
+        hikers.insert(index + 1, replace(hikers[index], color=self.next_color()))
+        return replace(self, hikers=tuple(hikers))
+
+    def removing(self, index: int) -> Scene:
+        """The scene without hiker ``index``."""
+        return replace(self, hikers=self.hikers[:index] + self.hikers[index + 1 :])

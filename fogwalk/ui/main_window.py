@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QScrollArea,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter
 
 from ..core.defaults import FOG_RADIUS_RANGE
 from ..core.engine import Run
 from ..core.errors import FogwalkError
 from ..core.export import VideoSettings
-from ..core.scene import CAMERA, FOG, RUN, TERRAIN, Hiker, Scene
+from ..core.scene import CAMERA, FOG, RUN, TERRAIN, Scene
 from ..core.session import hiker_rows, resolve_surface, slope_measurements
 from ..render.frame import frame_at
 from ..render.mesh import height_is_log
@@ -36,7 +26,8 @@ from .files import ask_open, ask_save, ask_trajectory, recent_files, remember, s
 from .hyper_editor import HyperDialog
 from .loss_plot import LossPlot
 from .map_panel import MapPanel
-from .panels import FogPanel, HikersPanel, PlaybackPanel, SurfacePanel
+from .panels import ControlsDock
+from .widgets import StatusLine
 
 RADIUS_STEP = 1.15  # one +/- press or wheel notch scales the fog radius by this
 
@@ -55,7 +46,6 @@ class MainWindow(QMainWindow):
         self.shown_step = -1
         self.export_job = None
         self.video_settings = VideoSettings()
-        self._frame_times: list[float] = []
         self._ghost_item = None
 
         self.view = TerrainView()
@@ -70,14 +60,15 @@ class MainWindow(QMainWindow):
         central.setStretchFactor(0, 3)
         central.setStretchFactor(1, 2)
         self.setCentralWidget(central)
-        self._build_panels()
+        self.controls = ControlsDock(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.controls)
+        self.surface_panel, self.hikers_panel = self.controls.surface, self.controls.hikers
+        self.fog_panel, self.playback_panel = self.controls.fog, self.controls.playback
         self.recent_menu = build_menus(self)
         self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
-        self.status = QLabel()
-        self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.status = StatusLine()
         self.statusBar().addWidget(self.status, 1)
-        self.fps_label = QLabel()
-        self.statusBar().addPermanentWidget(self.fps_label)
+        self.statusBar().addPermanentWidget(self.status.fps)
         self._connect()
         self.apply(scene or Scene(), force=True)
         self.controller.start()
@@ -91,26 +82,6 @@ class MainWindow(QMainWindow):
         return self.controller.run
 
     # --- building -----------------------------------------------------------------
-    def _build_panels(self) -> None:
-        self.surface_panel = SurfacePanel()
-        self.hikers_panel = HikersPanel()
-        self.fog_panel = FogPanel()
-        self.playback_panel = PlaybackPanel()
-        column = QWidget()
-        layout = QVBoxLayout(column)
-        for panel in (self.surface_panel, self.hikers_panel, self.fog_panel, self.playback_panel):
-            layout.addWidget(panel)
-        layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(column)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(400)
-        dock = QDockWidget("Controls", self)
-        dock.setObjectName("controls")
-        dock.setWidget(scroll)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-
     def _connect(self) -> None:
         """Panels emit edits, which become new scenes; the controller says what to draw."""
         edit = self.edit
@@ -135,10 +106,10 @@ class MainWindow(QMainWindow):
         hikers.enabled_changed.connect(lambda i, on: self._edit_hiker(i, enabled=on))
         hikers.color_changed.connect(lambda i, c: self._edit_hiker(i, color=c))
         hikers.lr_changed.connect(self._on_hikers_panel_lr_changed)
-        hikers.remove_requested.connect(self._on_hikers_panel_remove_requested)
-        hikers.add_requested.connect(self._on_hikers_panel_add_requested)
+        hikers.remove_requested.connect(lambda i: self.apply(self.scene.removing(i)))
+        hikers.add_requested.connect(lambda name: self.apply(self.scene.adding(name)))
         hikers.edit_requested.connect(self._on_hikers_panel_edit_requested)
-        hikers.duplicate_requested.connect(self._on_hikers_panel_duplicate_requested)
+        hikers.duplicate_requested.connect(lambda i: self.apply(self.scene.duplicating(i)))
         self.fog_panel.fog_changed.connect(lambda fog: edit(fog=fog))
         playback = self.playback_panel
         playback.scrubbed.connect(controller.seek)
@@ -179,8 +150,7 @@ class MainWindow(QMainWindow):
             self.view.set_camera_mode(scene.camera)
         if RUN in changes:
             self.map_panel.set_starts(scene.starts)
-        for panel in (self.surface_panel, self.hikers_panel, self.fog_panel, self.playback_panel):
-            panel.show_scene(scene)
+        self.controls.show_scene(scene)
         self._draw(force=True)
 
     def _on_controller_run_changed(self, run: Run | None) -> None:
@@ -214,25 +184,11 @@ class MainWindow(QMainWindow):
         self.map_panel.show_step(step, fog.radius if fog.enabled else None)
         self.loss_plot.show_step(step)
         self.shown_step = step
-        self._count_frame()
-        self._show_status(run, step)
+        self.status.show_step(
+            step, hiker_rows(self.scene, run, step), slope_measurements(run, step)
+        )
         self.playback_panel.show_position(step, run.computed, self.scene.steps)
         self.frame_shown.emit(step)
-
-    def _count_frame(self) -> None:
-        now = time.perf_counter()
-        self._frame_times = [t for t in self._frame_times if now - t < 1.0] + [now]
-        self.fps_label.setText(f"{len(self._frame_times)} fps")
-
-    def _show_status(self, run: Run, step: int) -> None:
-        parts = [f"step <b>{step}</b>"]
-        for row in hiker_rows(self.scene, run, step):
-            mark = f" {row.mark}" if row.mark else ""
-            more = f" (+{row.walkers - 1})" if row.walkers > 1 else ""
-            dot = f"<span style='color:{row.color}'>●</span>"
-            parts.append(f"{dot} {row.name} {row.loss:.5g}{mark}{more}")
-        parts.append(f"{slope_measurements(run, step)} slope measurements")
-        self.status.setText(" &nbsp;·&nbsp; ".join(parts))
 
     # --- view ----------------------------------------------------------------------------
     def toggle_fog(self) -> None:
@@ -261,21 +217,10 @@ class MainWindow(QMainWindow):
     def _on_hikers_panel_lr_changed(self, index: int, lr: float) -> None:
         self._edit_hiker(index, spec=self.scene.hikers[index].optimizer.with_params(lr=lr).spec)
 
-    def _on_hikers_panel_remove_requested(self, index: int) -> None:
-        self.edit(hikers=self.scene.hikers[:index] + self.scene.hikers[index + 1 :])
-
     def _on_hikers_panel_edit_requested(self, index: int) -> None:
         spec = HyperDialog.edit(self.scene.hikers[index].spec, self)
         if spec is not None:
             self._edit_hiker(index, spec=spec)
-
-    def _on_hikers_panel_duplicate_requested(self, index: int) -> None:
-        hikers = list(self.scene.hikers)
-        hikers.insert(index + 1, replace(hikers[index], color=self.scene.next_color()))
-        self.edit(hikers=tuple(hikers))
-
-    def _on_hikers_panel_add_requested(self, name: str) -> None:
-        self.edit(hikers=(*self.scene.hikers, Hiker(name, self.scene.next_color())))
 
     # --- files ------------------------------------------------------------------------------
     def open_file(self) -> None:

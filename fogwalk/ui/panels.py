@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDockWidget,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QScrollArea,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -289,3 +291,34 @@ class PlaybackPanel(QGroupBox):
         if not self.scrubber.isSliderDown():
             _blocked(self.scrubber, self.scrubber.setMaximum, computed)
             _blocked(self.scrubber, self.scrubber.setValue, step)
+
+
+class ControlsDock(QDockWidget):
+    """The four panels in one scrolling column, docked beside the terrain."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Controls", parent)
+        self.setObjectName("controls")
+        self.surface = SurfacePanel()
+        self.hikers = HikersPanel()
+        self.fog = FogPanel()
+        self.playback = PlaybackPanel()
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        for panel in self.panels:
+            layout.addWidget(panel)
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(column)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(400)
+        self.setWidget(scroll)
+        self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+
+    @property
+    def panels(self) -> tuple:
+        return (self.surface, self.hikers, self.fog, self.playback)
+
+    def show_scene(self, scene: Scene) -> None:
+        for panel in self.panels:
+            panel.show_scene(scene)

@@ -1,12 +1,16 @@
-"""Small reusable widgets: a slider over a (log) float range and a colour swatch button."""
+"""Small reusable widgets: a (log) float slider, a colour swatch button, the status line."""
 
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QColorDialog, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+
+from ..core.session import HikerRow
 
 TICKS = 1000
 
@@ -95,3 +99,27 @@ class ColorButton(QToolButton):
         if chosen.isValid():
             self.setColor(chosen.name())
             self.color_changed.emit(chosen.name())
+
+
+class StatusLine(QLabel):
+    """The status bar's text: the step, each hiker's loss and mark, slope measurements, fps."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.fps = QLabel()  # frames drawn in the last second, shown at the bar's right end
+        self._frame_times: list[float] = []
+
+    def show_step(self, step: int, rows: Sequence[HikerRow], measurements: int) -> None:
+        """Show the frame now drawn (and count it for the frame rate)."""
+        parts = [f"step <b>{step}</b>"]
+        for row in rows:
+            mark = f" {row.mark}" if row.mark else ""
+            more = f" (+{row.walkers - 1})" if row.walkers > 1 else ""
+            dot = f"<span style='color:{row.color}'>●</span>"
+            parts.append(f"{dot} {row.name} {row.loss:.5g}{mark}{more}")
+        parts.append(f"{measurements} slope measurements")
+        self.setText(" &nbsp;·&nbsp; ".join(parts))
+        now = time.perf_counter()
+        self._frame_times = [t for t in self._frame_times if now - t < 1.0] + [now]
+        self.fps.setText(f"{len(self._frame_times)} fps")
