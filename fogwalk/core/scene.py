@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from .defaults import (
     APP_STEPS,
@@ -152,7 +153,7 @@ class Scene:
             changed.add(RUN)
         return frozenset(changed)
 
-    def with_hiker(self, index: int, **changes) -> Scene:
+    def with_hiker(self, index: int, **changes: Any) -> Scene:
         """The scene with hiker ``index``'s spec, colour or enabled flag changed."""
         hikers = list(self.hikers)
         hikers[index] = replace(hikers[index], **changes)

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -93,8 +94,10 @@ def open_source(
         from .scenario import load_scenario
 
         scene, settings = load_scenario(source.strip())
-        changes = {"domain": domain, "dataset": dataset}
-        scene = dataclasses.replace(scene, **{k: v for k, v in changes.items() if v is not None})
+        if domain is not None:
+            scene = dataclasses.replace(scene, domain=domain)
+        if dataset is not None:
+            scene = dataclasses.replace(scene, dataset=dataset)
         opened = Opened(scene, settings, True)
     else:
         scene = dataclasses.replace(
@@ -265,7 +268,7 @@ def slope_measurements(run: Run, step: int) -> int:
     return int(np.minimum(step, stopped).max()) + 1
 
 
-def export_settings(scene: Scene, settings: VideoSettings, **changes) -> VideoSettings:
+def export_settings(scene: Scene, settings: VideoSettings, **changes: Any) -> VideoSettings:
     """Export settings with a command line's or dialog's changes (None: keep).
 
     A frame count or steps-per-frame given replaces the other's value from the

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -152,7 +153,7 @@ class VideoFile:
             umask = os.umask(0)
             os.umask(umask)
             self._folder.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result is not
-            self._process = None
+            self._process: subprocess.Popen[bytes] | None = None
         else:
             self._open_encoder()
 
@@ -221,10 +222,15 @@ class VideoFile:
             Image.fromarray(frame).save(self._folder / f"frame_{self.frames:05d}.png")
         else:
             try:
-                self._process.stdin.write(frame.tobytes())
+                self._pipe().write(frame.tobytes())
             except (BrokenPipeError, ValueError):  # ValueError: the pipe was closed by abort()
                 raise FogwalkError(f"the encoder stopped: {self._encoder_message()}") from None
         self.frames += 1
+
+    def _pipe(self) -> IO[bytes]:
+        """The encoder's standard input (opened with it: never None)."""
+        assert self._process is not None and self._process.stdin is not None
+        return self._process.stdin
 
     def _encoder_message(self) -> str:
         if self._process is not None:
@@ -232,7 +238,8 @@ class VideoFile:
                 self._process.wait(timeout=5)
         self._stderr.seek(0)
         text = self._stderr.read().decode(errors="replace").strip().splitlines()
-        return text[-1] if text else f"ffmpeg exited with status {self._process.returncode}"
+        status = self._process.returncode if self._process is not None else None
+        return text[-1] if text else f"ffmpeg exited with status {status}"
 
     # --- the public side -----------------------------------------------------------------
     def check_frame(self, frame: np.ndarray) -> np.ndarray:
@@ -255,7 +262,7 @@ class VideoFile:
         """Finish encoding and move the file into place; returns its path."""
         try:
             if self._process is not None:
-                self._process.stdin.close()
+                self._pipe().close()
                 if self._process.wait() != 0:
                     raise FogwalkError(f"cannot write {self.target}: {self._encoder_message()}")
             self._publish()
@@ -279,6 +286,7 @@ class VideoFile:
             return
         # Link the anonymous file under a temporary name, then rename over the target:
         # link() cannot replace, rename() can, and it is atomic.
+        assert self._fd is not None  # no .part file: the encoder writes the unnamed one
         staging = self.target.with_name(f".{self.target.name}.{os.getpid()}.link")
         root = os.open("/", os.O_RDONLY)
         try:
@@ -299,7 +307,7 @@ class VideoFile:
             self._process.wait()
         if self._process is not None:
             with contextlib.suppress(OSError):
-                self._process.stdin.close()
+                self._pipe().close()
         if self._process is None:
             shutil.rmtree(self._folder, ignore_errors=True)
         elif self._part is not None:
@@ -312,7 +320,7 @@ class VideoFile:
     def __enter__(self) -> VideoFile:
         return self
 
-    def __exit__(self, kind, error, traceback) -> None:
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
         if kind is None:
             self.close()
         else:
