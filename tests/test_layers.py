@@ -54,18 +54,17 @@ def test_import_contracts_catch_imports_against_the_layers(tmp_path):
     assert "- fogwalk.extra" in output  # exhaustive: every top-level module sits in a layer
 
 
-def test_namespace_subpackages_are_import_linter_roots():
-    # fogwalk/ui and fogwalk/render have no __init__.py: import-linter (grimp) skips such
-    # folders unless they are root packages, and its contracts would pass without seeing them.
-    # A regular package, on the other hand, must not be listed: grimp refuses a root inside
-    # another. Whoever adds an __init__.py drops the folder from root_packages.
+def test_every_package_folder_is_seen_by_import_linter():
+    # import-linter (grimp) skips a folder without __init__.py, and the contracts would pass
+    # without seeing it; every folder of modules is a regular package under the one root.
     roots = tomllib.loads(PYPROJECT.read_text())["tool"]["importlinter"]["root_packages"]
-    namespace = {
-        f"fogwalk.{folder.name}"
-        for folder in (ROOT / "fogwalk").iterdir()
+    assert roots == ["fogwalk"]
+    namespace = [
+        folder.name
+        for folder in (ROOT / "fogwalk").rglob("*")
         if folder.is_dir() and any(folder.glob("*.py")) and not (folder / "__init__.py").exists()
-    }
-    assert sorted(roots) == sorted({"fogwalk", *namespace})
+    ]
+    assert namespace == []
 
 
 def test_core_type_checks():

@@ -1,0 +1,1 @@
+"""The desktop app: widgets, menus and the worker thread (PySide6); no maths."""
