@@ -93,10 +93,8 @@ def test_exported_frames_are_the_pixels_the_window_shows(qtbot, layout):
     window.close()
 
 
-def test_the_window_exports_its_own_run(qtbot, tmp_path):
-    window = MainWindow(Scene(steps=60))
-    qtbot.addWidget(window)
-    window.show()
+def test_the_window_exports_its_own_run(window, qtbot, tmp_path):
+    window.apply(Scene(steps=60))
     qtbot.waitUntil(lambda: window.run is not None, timeout=10_000)
     path = tmp_path / "own.mp4"
     settings = VideoSettings(width=320, height=240, frames=8)
@@ -105,13 +103,10 @@ def test_the_window_exports_its_own_run(qtbot, tmp_path):
     with qtbot.waitSignal(job.finished, timeout=60_000):
         job.start()
     assert count_frames(path) == 8
-    window.close()
 
 
-def test_closing_the_window_mid_export_leaves_nothing(qtbot, tmp_path):
-    window = MainWindow(Scene(steps=400))
-    qtbot.addWidget(window)
-    window.show()
+def test_closing_the_window_mid_export_leaves_nothing(window, qtbot, tmp_path):
+    window.apply(Scene(steps=400))
     qtbot.waitUntil(lambda: window.run is not None, timeout=10_000)
     job = ExportJob(
         window.scene,
