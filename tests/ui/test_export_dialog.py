@@ -105,7 +105,7 @@ def test_the_window_exports_its_own_run(window, qtbot, tmp_path):
     assert count_frames(path) == 8
 
 
-def test_closing_the_window_mid_export_leaves_nothing(window, qtbot, tmp_path):
+def test_closing_the_window_mid_export_leaves_nothing(window, qtbot, tmp_path, capfd):
     window.apply(Scene(steps=400))
     qtbot.waitUntil(lambda: window.run is not None, timeout=10_000)
     job = ExportJob(
@@ -123,6 +123,8 @@ def test_closing_the_window_mid_export_leaves_nothing(window, qtbot, tmp_path):
         window.close()
     assert not window.controller.simulation.thread.isRunning()
     assert list(tmp_path.iterdir()) == []
+    errors = capfd.readouterr().err
+    assert "Traceback" not in errors and "QThread" not in errors
 
 
 def test_dialog_starts_from_a_scenarios_settings(qtbot):

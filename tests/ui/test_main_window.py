@@ -107,16 +107,19 @@ def test_changing_surface_reterrains_and_reruns(window, qtbot):
     np.testing.assert_array_equal(window.run.xy[0, 0, 0], window.view.surface.start)
 
 
-def test_closing_stops_the_worker_thread(qtbot):
+def test_closing_stops_the_worker_thread(qtbot, capfd):
     win = MainWindow(Scene(steps=200_000))
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.run is not None and win.run.computed > 0, timeout=10_000)
     thread = win.controller.simulation.thread
     assert thread.isRunning()
+    started = time.perf_counter()
     win.close()
-    assert not thread.isRunning()
+    assert not thread.isRunning() and time.perf_counter() - started < 1.0
     assert win.run.computed < 200_000  # it stopped mid-run, not at the end
+    errors = capfd.readouterr().err
+    assert "Traceback" not in errors and "QThread" not in errors
 
 
 def test_no_display_is_a_clear_message(monkeypatch):
