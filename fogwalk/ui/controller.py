@@ -19,6 +19,9 @@ from .worker import SimulationThread
 FRAME_MS = 16  # the playback clock: up to 60 frames per second
 LEAD_SECONDS = 4.0  # the engine computes this much playback ahead of the screen
 MIN_LEAD = 400
+# The map and loss plot learn of new steps at most this often: the worker reports every few
+# milliseconds, and redrawing both panels at that rate starved the window for seconds.
+PROGRESS_SECONDS = 0.1
 
 
 class Controller(QObject):
@@ -32,7 +35,7 @@ class Controller(QObject):
 
     scene_changed = Signal(object, object)  # the scene, the frozenset of groups that changed
     run_changed = Signal(object)  # a new run's first snapshot (a Run), or None
-    run_progressed = Signal(object)  # a newer snapshot of the current run
+    run_progressed = Signal(object)  # a newer snapshot of the current run (10 a second at most)
     ticked = Signal()  # the clock moved: draw the step now due
     playing_changed = Signal(bool)
     failed = Signal(str)  # the engine could not run the scene: a message for the user
@@ -51,6 +54,8 @@ class Controller(QObject):
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
         self._last_tick = time.perf_counter()
+        self._reported = 0.0  # when run_progressed was last emitted
+        self._unreported = False  # a snapshot arrived since
 
     # --- the scene ----------------------------------------------------------------------
     def apply(self, scene: Scene, *, force: bool = False) -> frozenset[str]:
@@ -93,8 +98,14 @@ class Controller(QObject):
 
     def _on_worker_progressed(self, generation: int, run: Run) -> None:
         if generation == self.simulation.generation:
-            self.run = run
-            self.run_progressed.emit(run)
+            self.run, self._unreported = run, True
+            if run.computed >= run.steps:
+                self._report_progress()  # the end: at once
+
+    def _report_progress(self) -> None:
+        if self._unreported and self.run is not None:
+            self._unreported, self._reported = False, time.perf_counter()
+            self.run_progressed.emit(self.run)
 
     def _on_worker_failed(self, generation: int, message: str) -> None:
         if generation == self.simulation.generation:
@@ -129,6 +140,8 @@ class Controller(QObject):
                 self.set_playing(False)  # the end: only once the engine got there too
         if self.scene is not None:
             self.simulation.set_horizon(self._horizon())
+        if now - self._reported >= PROGRESS_SECONDS:
+            self._report_progress()
         self.ticked.emit()
 
     def set_playing(self, playing: bool) -> None:
