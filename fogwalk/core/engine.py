@@ -25,6 +25,37 @@ class Status(IntEnum):
     DIVERGED = 2
 
 
+def arrival(x, y, f, gx, gy, moved, xmin, xmax, ymin, ymax, gtol2, xtol):
+    """What a running walker becomes on arriving at ``(x, y)``: the one freeze rule.
+
+    Element-wise over arrays or floats: both the NumPy lanes and the compiled
+    loop (which compiles this function) classify with it.
+
+    Parameters
+    ----------
+    x, y, f, gx, gy
+        The point arrived at, its loss and its gradient.
+    moved
+        The largest coordinate change of the last step.
+    xmin, xmax, ymin, ymax
+        The escape bounds.
+    gtol2, xtol
+        The squared gradient-norm tolerance and the step tolerance.
+
+    Returns
+    -------
+    The :class:`Status` codes: diverged when the point, loss or gradient is
+    not finite or the point left the bounds; converged when ``|g|^2 <= gtol2``
+    and the walker moved at most ``xtol``; running otherwise.
+    """
+    total = f + gx + gy
+    # total - total is 0 for finite numbers, NaN for inf and NaN; NaN fails every comparison.
+    fine = (total - total == 0.0) & (xmin <= x) & (x <= xmax) & (ymin <= y) & (y <= ymax)
+    still = (gx * gx + gy * gy <= gtol2) & (moved <= xtol)
+    # Branch-free, so that it vectorises: not fine -> 2 (DIVERGED), fine -> still (1 or 0).
+    return 2 - fine * (2 - still)
+
+
 @dataclass(frozen=True, eq=False)
 class Run:
     """A finished (or partly computed) simulation.
@@ -247,7 +278,11 @@ class Engine:
             self._classify(lane, t + 1)
 
     def _may_stop(self, lane: _Lane, t: int) -> bool:
-        """A cheap test (a few reductions) that is true whenever some walker may stop at ``t``."""
+        """A cheap test (a few reductions) that is true whenever some walker may stop at ``t``.
+
+        A filter in front of :func:`arrival`, not a rule of its own: it must be
+        true wherever ``arrival`` with ``moved=0`` says anything but running.
+        """
         k, rows = lane.k, lane.rows
         points, grad = self.xy[t, k, rows], self.grad[t, k, rows]
         xmin, xmax, ymin, ymax = self.bounds
@@ -269,18 +304,16 @@ class Engine:
     def _classify(self, lane: _Lane, t: int) -> None:
         """Freeze the lane's walkers that diverged or converged on arriving at row ``t``."""
         k, rows = lane.k, lane.rows
-        xmin, xmax, ymin, ymax = self.bounds
         running = self.status[k, rows] == Status.RUNNING
         points, previous = self.xy[t, k, rows], self.xy[t - 1, k, rows]
         loss, grad = self.loss[t, k, rows], self.grad[t, k, rows]
-        x, y, gx, gy = points[:, 0], points[:, 1], grad[:, 0], grad[:, 1]
-        finite = np.isfinite(loss + gx + gy)
-        inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
-        diverged = running & ~(finite & inside)
-        still = (gx * gx + gy * gy <= self.gtol**2) & (
-            np.abs(points - previous).max(axis=-1) <= self.xtol
-        )
-        converged = running & ~diverged & still
+        moved = np.abs(points - previous).max(axis=-1)
+        arrived = arrival(
+            points[:, 0], points[:, 1], loss, grad[:, 0], grad[:, 1], moved, *self.bounds,
+            self.gtol**2, self.xtol,
+        )  # fmt: skip
+        diverged = running & (arrived == Status.DIVERGED)
+        converged = running & (arrived == Status.CONVERGED)
         if diverged.any():
             # Back to the last finite point: nothing non-finite ever leaves the engine.
             points[diverged] = previous[diverged]

@@ -30,13 +30,10 @@ NOISE_VALUES = 2**22
 
 def unsupported(surface, optimizers: Sequence) -> str | None:
     """Why the compiled engine cannot run this surface and these optimizers, or None."""
-    from .steps import KERNELS
-
     if not hasattr(surface, "scalar_value_and_grad"):
         return f"the surface {surface.name} is not given by a formula"
     for optimizer in optimizers:
-        definition = optimizer.definition
-        if (definition.alias_of or definition.name) not in KERNELS:
+        if optimizer.algorithm.rule is None:
             return f"the optimizer {optimizer.label} has no compiled kernel"
     return None
 

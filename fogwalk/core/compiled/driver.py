@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 import numpy as np
 from numba import njit
+from numba.np.unsafe.ndarray import to_fixed_tuple
 
-from .steps import SCALARS, Kernel, kernel_for
-
-if SCALARS != 5:
-    raise ImportError("the compiled loop unpacks exactly five step scalars")
+from ..engine import Status, arrival
+from ..optimizers.rule import ElementwiseRule
+from .steps import kernel
 
 # Walkers stepped together through a chunk of steps: their state and rows stay in the CPU cache.
 BLOCK = 4096
-_RUNNING, _CONVERGED, _DIVERGED = 0, 1, 2
+_RUNNING, _CONVERGED, _DIVERGED = int(Status.RUNNING), int(Status.CONVERGED), int(Status.DIVERGED)
+_arrival = njit(error_model="numpy", inline="always")(arrival)
 
 
 @lru_cache(maxsize=64)
@@ -25,11 +25,11 @@ def compiled_surface(value_and_grad):
 
 
 @lru_cache(maxsize=64)
-def driver(value_and_grad, step, constants: tuple[float, ...], noisy: bool):
+def driver(value_and_grad, rule: ElementwiseRule, options, scalars_type: type, noisy: bool):
     """A compiled loop over updates ``t0`` to ``t1 - 1`` of one optimizer's walkers.
 
-    ``constants`` are compiled in, so that the branches on an optimizer's
-    options vanish from the loop. A block of walkers keeps its points and
+    ``options`` (the rule's NamedTuple of them) are compiled in, so that the
+    branches on an optimizer's options vanish from the loop. A block of walkers keeps its points and
     gradients in planar scratch arrays and its optimizer state in its own
     ``(states, 2, BLOCK)`` array, all contiguous over the walkers and indexed
     from 0, so that LLVM vectorises the step (about 1.5x faster than the
@@ -42,10 +42,8 @@ def driver(value_and_grad, step, constants: tuple[float, ...], noisy: bool):
     2. the scratch is written into the records' row ``t + 1``;
     3. only when a walker may stop or the block has frozen walkers, what the
        NumPy engine's ``_classify`` does: a frozen walker goes back to its
-       row; a running one is frozen as diverged (back at its last finite
-       point) when its point, loss or gradient is not finite or it left
-       ``bounds``, or as converged when ``|g|^2 <= gtol2`` and it moved at most
-       ``xtol``.
+       row; a running one is frozen as :func:`fogwalk.core.engine.arrival`
+       says (a diverged one back at its last finite point).
 
     With ``noisy``, the optimizer is fed the gradient plus ``noise[t - t0]``
     (laid out per block, as the state), as :meth:`Optimizer.update` adds it.
@@ -54,6 +52,8 @@ def driver(value_and_grad, step, constants: tuple[float, ...], noisy: bool):
     included, as in the NumPy engine's ``_measure``.
     """
     surface = compiled_surface(value_and_grad)
+    step = kernel(rule)
+    count = len(scalars_type._fields)
 
     @njit(error_model="numpy")
     def advance(xy, loss, grad, status, status_step, evals, state, scalars, noise, k, t0, t1,
@@ -72,17 +72,19 @@ def driver(value_and_grad, step, constants: tuple[float, ...], noisy: bool):
                 gx[j], gy[j] = grad[t0, k, lo + j, 0], grad[t0, k, lo + j, 1]
                 frozen += status[k, lo + j] != _RUNNING
             for t in range(t0, t1):
-                row = scalars[t - t0]
-                c = (row[0], row[1], row[2], row[3], row[4])  # SCALARS of them
+                c = scalars_type(*to_fixed_tuple(scalars[t - t0], count))
                 may_stop = 0
                 for j in range(n):
                     g0, g1 = gx[j], gy[j] * ascend_y
                     if noisy:
                         g0, g1 = g0 + noise[t - t0, block, 0, j], g1 + noise[t - t0, block, 1, j]
-                    nx = step(px[j], g0, block_state, j, 0, constants, c)
-                    ny = step(py[j], g1, block_state, j, 1, constants, c)
+                    nx = step(px[j], g0, block_state, j, 0, options, c)
+                    ny = step(py[j], g1, block_state, j, 1, options, c)
                     nf, ngx, ngy = surface(nx, ny)
                     px[j], py[j], f[j], gx[j], gy[j] = nx, ny, nf, ngx, ngy
+                    # Not moved at all, the walker would stop: so it may stop.
+                    # A filter in front of arrival() (which, called here, halves the speed):
+                    # true wherever arrival(moved=0) says anything but running.
                     total = nf + ngx + ngy
                     inside = (xmin <= nx) & (nx <= xmax) & (ymin <= ny) & (ny <= ymax)
                     fine = (total - total == 0.0) & inside & (ngx * ngx + ngy * ngy > gtol2)
@@ -96,15 +98,16 @@ def driver(value_and_grad, step, constants: tuple[float, ...], noisy: bool):
                 for j in range(n):
                     i = lo + j
                     if status[k, i] == _RUNNING:
-                        finite = math.isfinite(f[j] + gx[j] + gy[j])
-                        if finite and xmin <= px[j] <= xmax and ymin <= py[j] <= ymax:
-                            moved = max(abs(px[j] - xy[t, k, i, 0]), abs(py[j] - xy[t, k, i, 1]))
-                            if gx[j] * gx[j] + gy[j] * gy[j] <= gtol2 and moved <= xtol:
-                                status[k, i], status_step[k, i] = _CONVERGED, t + 1
-                                frozen += 1
+                        moved = max(abs(px[j] - xy[t, k, i, 0]), abs(py[j] - xy[t, k, i, 1]))
+                        arrived = _arrival(
+                            px[j], py[j], f[j], gx[j], gy[j], moved, xmin, xmax, ymin, ymax,
+                            gtol2, xtol,
+                        )  # fmt: skip
+                        if arrived != _RUNNING:
+                            status[k, i], status_step[k, i] = arrived, t + 1
+                            frozen += 1
+                        if arrived != _DIVERGED:
                             continue
-                        status[k, i], status_step[k, i] = _DIVERGED, t + 1
-                        frozen += 1
                     # Frozen, or diverged just now: back to the last finite point.
                     px[j], py[j] = xy[t, k, i, 0], xy[t, k, i, 1]
                     f[j], gx[j], gy[j] = loss[t, k, i], grad[t, k, i, 0], grad[t, k, i, 1]
@@ -129,17 +132,21 @@ class CompiledOptimizer:
 
     def __init__(self, k: int, optimizer, value_and_grad, walkers: int) -> None:
         self.k, self.optimizer, self.walkers = k, optimizer, walkers
-        self.kernel: Kernel = kernel_for(optimizer)
+        self.rule: ElementwiseRule = optimizer.algorithm.rule
         hyper = optimizer.hyper
         self.blocks = -(-walkers // BLOCK)
         self.width = self.blocks * BLOCK  # the walkers padded to whole blocks
-        self.state = np.empty((self.blocks, self.kernel.states, 2, BLOCK))
-        for index, value in enumerate(self.kernel.initial(hyper)):
-            self.state[:, index] = value
+        initial = self.rule.initial(hyper)
+        self.state = np.empty((self.blocks, len(initial), 2, BLOCK))
+        for index, value in enumerate(initial):
+            self.state[:, index] = 0.0 if value is None else value  # None: never read
         self.carry = None
-        constants = tuple(float(v) for v in self.kernel.constants(hyper))
+        # The class of the step scalars, from a first call (its carry is dropped).
+        scalars_type = type(self.rule.scalars(hyper, optimizer.lr_at(0), 0, None)[0])
+        self.columns = len(scalars_type._fields)
         self.noisy = hyper["grad_noise"] > 0.0
-        self.advance = driver(value_and_grad, self.kernel.step, constants, self.noisy)
+        options = self.rule.options_of(hyper)
+        self.advance = driver(value_and_grad, self.rule, options, scalars_type, self.noisy)
 
     def noise(self, t0: int, t1: int) -> np.ndarray:
         """The gradient noise of updates ``t0`` to ``t1 - 1``, laid out as the state:
@@ -154,10 +161,10 @@ class CompiledOptimizer:
         return table
 
     def scalars(self, t0: int, t1: int) -> np.ndarray:
-        """The step scalars of updates ``t0`` to ``t1 - 1``, one row each, padded to ``SCALARS``."""
-        rows = np.zeros((t1 - t0, SCALARS))
+        """The step scalars of updates ``t0`` to ``t1 - 1``, one row each, in field order."""
+        rows = np.zeros((t1 - t0, self.columns))
         hyper, lr_at = self.optimizer.hyper, self.optimizer.lr_at
         for step in range(t0, t1):
-            row, self.carry = self.kernel.scalars(hyper, lr_at(step), step, self.carry)
-            rows[step - t0, : len(row)] = row
+            row, self.carry = self.rule.scalars(hyper, lr_at(step), step, self.carry)
+            rows[step - t0] = row
         return rows

@@ -7,13 +7,34 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .common import MAXIMIZE, betas_param, lr_param, prepare_grad, weight_decay_param
+from .common import MAXIMIZE, betas_param, lr_param, prepare_grad, sign, weight_decay_param
 from .hyper import HyperParam
 from .registry import Algorithm, register
+from .rule import ElementwiseRule, LearningRate, elementwise
 
 
 class LionState(NamedTuple):
-    exp_avg: np.ndarray
+    exp_avg: Any
+
+
+class LionOptions(NamedTuple):
+    weight_decay: float
+    maximize: bool
+    betas: tuple[float, float]
+
+
+def lion_update(p, g, state: LionState, h: LionOptions, c: LearningRate):
+    """Lion's step on one coordinate (or arrays of them): see :func:`lion`."""
+    beta1, beta2 = h.betas
+    g = prepare_grad(g, p, 0.0, h.maximize)
+    direction = sign(beta1 * state.exp_avg + (1 - beta1) * g)
+    if h.weight_decay != 0.0:
+        direction = direction + h.weight_decay * p
+    exp_avg = beta2 * state.exp_avg + (1 - beta2) * g
+    return p - c.lr * direction, LionState(exp_avg)
+
+
+LION = ElementwiseRule(lion_update, LionState, lambda h: (0.0,), LionOptions)
 
 
 @register(
@@ -34,21 +55,7 @@ def lion(h: Mapping[str, Any]) -> Algorithm:
             theta_t <- theta_{t-1} - gamma (sign(c_t) + lambda theta_{t-1})
             m_t <- beta2 m_{t-1} + (1 - beta2) g_t
     """
-    beta1, beta2 = h["betas"]
-    decay = h["weight_decay"]
-
-    def init(params: np.ndarray) -> LionState:
-        return LionState(np.zeros_like(params, dtype=float))
-
-    def update(grad, state, params, lr, step, probe=None):
-        g = prepare_grad(grad, params, 0.0, h["maximize"])
-        direction = np.sign(beta1 * state.exp_avg + (1 - beta1) * g)
-        if decay != 0.0:
-            direction += decay * params
-        exp_avg = beta2 * state.exp_avg + (1 - beta2) * g
-        return params - lr * direction, LionState(exp_avg)
-
-    return Algorithm(init, update)
+    return elementwise(LION, h)
 
 
 class Stateless(NamedTuple):

@@ -1,4 +1,10 @@
-"""Hyper-parameter declarations and array helpers shared by several optimizers."""
+"""Hyper-parameter declarations and the element-wise primitives the update rules are made of.
+
+The primitives take NumPy arrays or floats alike. The compiled engine runs
+the same bodies, compiled by numba, except for :func:`maximum` and
+:func:`sign`, which it gives scalar bodies of their own (see
+:mod:`fogwalk.core.compiled.steps`).
+"""
 
 from __future__ import annotations
 
@@ -90,3 +96,21 @@ def addcdiv(base: np.ndarray, value: float, num: np.ndarray, den: np.ndarray) ->
     out /= den
     out += base
     return out
+
+
+def decay_start(grad, params, lr: float, weight_decay: float, maximize: bool, decoupled: bool):
+    """Gradient sign and weight decay, coupled (L2 in the gradient) or decoupled (AdamW):
+    returns ``(grad, params)``."""
+    if weight_decay != 0.0 and decoupled:
+        return prepare_grad(grad, params, 0.0, maximize), params * (1 - lr * weight_decay)
+    return prepare_grad(grad, params, weight_decay, maximize), params
+
+
+def maximum(a, b):
+    """``np.maximum``: the larger, NaN where either is NaN."""
+    return np.maximum(a, b)
+
+
+def sign(a):
+    """``np.sign``: -1, 0 or 1, NaN for NaN."""
+    return np.sign(a)

@@ -25,6 +25,9 @@ class Algorithm(NamedTuple):
 
     init: Callable[[np.ndarray], Any]
     update: Callable[..., tuple[np.ndarray, Any]]
+    # The element-wise rule behind ``update`` (an ``ElementwiseRule``), for the compiled
+    # engine; None for an algorithm that is more than a rule per coordinate (Newton, ...).
+    rule: Any = None
 
 
 COMMON_PARAMS = (

@@ -12,15 +12,18 @@ from .common import (
     MAXIMIZE,
     addcdiv,
     betas_param,
+    decay_start,
     decayed_average_of_squares,
     eps_param,
     lerp,
     lr_param,
+    maximum,
     prepare_grad,
     weight_decay_param,
 )
 from .hyper import HyperParam
 from .registry import Algorithm, register
+from .rule import ElementwiseRule, elementwise, preset
 from .torch_classic import TORCH
 
 AMSGRAD = HyperParam(
@@ -29,17 +32,36 @@ AMSGRAD = HyperParam(
 
 
 class AdamState(NamedTuple):
-    exp_avg: np.ndarray
-    exp_avg_sq: np.ndarray
-    max_exp_avg_sq: np.ndarray | None
+    exp_avg: Any
+    exp_avg_sq: Any
+    max_exp_avg_sq: Any
 
 
-def _start_step(grad, params, lr, h) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient sign and weight decay, coupled (L2 in the gradient) or decoupled (AdamW)."""
-    decay = h["weight_decay"]
-    if decay != 0.0 and h.get("decoupled_weight_decay", False):
-        return prepare_grad(grad, params, 0.0, h["maximize"]), params * (1 - lr * decay)
-    return prepare_grad(grad, params, decay, h["maximize"]), params
+class AdamOptions(NamedTuple):
+    weight_decay: float
+    maximize: bool
+    decoupled_weight_decay: bool
+    betas: tuple[float, float]
+    eps: float
+    amsgrad: bool
+
+
+class AdamScalars(NamedTuple):
+    lr: float
+    step_size: float
+    bias_correction2_sqrt: float
+
+
+def adam_update(p, g, state: AdamState, h: AdamOptions, c: AdamScalars):
+    """Adam's step on one coordinate (or arrays of them): see :func:`_adam`."""
+    g, p = decay_start(g, p, c.lr, h.weight_decay, h.maximize, h.decoupled_weight_decay)
+    exp_avg = lerp(state.exp_avg, g, 1.0 - h.betas[0])
+    exp_avg_sq = decayed_average_of_squares(state.exp_avg_sq, g, h.betas[1])
+    max_sq = state.max_exp_avg_sq
+    if h.amsgrad:
+        max_sq = maximum(max_sq, exp_avg_sq)
+    denom = np.sqrt(max_sq if h.amsgrad else exp_avg_sq) / c.bias_correction2_sqrt + h.eps
+    return exp_avg / denom * -c.step_size + p, AdamState(exp_avg, exp_avg_sq, max_sq)
 
 
 def adam_scalars(beta1: float, beta2: float, lr: float, t: int) -> tuple[float, float]:
@@ -62,6 +84,20 @@ def nadam_scalars(
     grad_weight = -lr * (1.0 - mu) / (1.0 - mu_product)
     avg_weight = (-lr * mu_next) / (1.0 - mu_product_next)
     return (grad_weight, avg_weight), mu_product
+
+
+def _adam_step_scalars(h, lr: float, step: int, carry) -> tuple[AdamScalars, None]:
+    return AdamScalars(lr, *adam_scalars(*h["betas"], lr, step + 1)), carry
+
+
+ADAM = ElementwiseRule(
+    adam_update,
+    AdamState,
+    lambda h: (0.0, 0.0, 0.0 if h["amsgrad"] else None),
+    AdamOptions,
+    _adam_step_scalars,
+)
+ADAMW = preset(ADAM, decoupled_weight_decay=True)
 
 
 def radam_scalars(beta2: float, t: int) -> float | None:
@@ -88,32 +124,7 @@ def _adam(h: Mapping[str, Any]) -> Algorithm:
             if amsgrad:  v_t^max <- max(v_{t-1}^max, v_t);  v <- v_t^max  else v <- v_t
             theta_t <- theta_{t-1} - gamma / (1 - beta1^t) m_t / (sqrt(v) / sqrt(1 - beta2^t) + eps)
     """
-    beta1, beta2 = h["betas"]
-    eps, amsgrad = h["eps"], h["amsgrad"]
-
-    def init(params: np.ndarray) -> AdamState:
-        zeros = np.zeros_like(params, dtype=float)
-        return AdamState(zeros, zeros.copy(), zeros.copy() if amsgrad else None)
-
-    def update(grad, state, params, lr, step, probe=None):
-        t = step + 1
-        g, params = _start_step(grad, params, lr, h)
-        exp_avg = lerp(state.exp_avg, g, 1 - beta1)
-        exp_avg_sq = decayed_average_of_squares(state.exp_avg_sq, g, beta2)
-        step_size, bias_correction2_sqrt = adam_scalars(beta1, beta2, lr, t)
-        max_sq = state.max_exp_avg_sq
-        if amsgrad:
-            max_sq = np.maximum(max_sq, exp_avg_sq)
-        # denom is a fresh array: the division and the step are done in place in it.
-        denom = np.sqrt(max_sq if amsgrad else exp_avg_sq)
-        denom /= bias_correction2_sqrt
-        denom += eps
-        np.divide(exp_avg, denom, out=denom)
-        denom *= -step_size
-        denom += params
-        return denom, AdamState(exp_avg, exp_avg_sq, max_sq)
-
-    return Algorithm(init, update)
+    return elementwise(ADAMW if h.get("decoupled_weight_decay") else ADAM, h)
 
 
 register(
@@ -145,12 +156,40 @@ register(
     summary="Adam with weight decay applied to the parameters, not the gradient",
     source=TORCH.format("AdamW") + "; Loshchilov & Hutter (2019)",
     momentum=lambda h: True,
-)(lambda h: _adam({**h, "decoupled_weight_decay": True}))
+)(lambda h: elementwise(ADAMW, h))
 
 
 class AdamaxState(NamedTuple):
-    exp_avg: np.ndarray
-    exp_inf: np.ndarray
+    exp_avg: Any
+    exp_inf: Any
+
+
+class AdamaxOptions(NamedTuple):
+    weight_decay: float
+    maximize: bool
+    betas: tuple[float, float]
+    eps: float
+
+
+class AdamaxScalars(NamedTuple):
+    clr: float  # the learning rate over the first bias correction
+
+
+def adamax_update(p, g, state: AdamaxState, h: AdamaxOptions, c: AdamaxScalars):
+    """Adamax's step on one coordinate (or arrays of them): see :func:`adamax`."""
+    g = prepare_grad(g, p, h.weight_decay, h.maximize)
+    exp_avg = lerp(state.exp_avg, g, 1.0 - h.betas[0])
+    exp_inf = maximum(state.exp_inf * h.betas[1], abs(g) + h.eps)
+    return addcdiv(p, -c.clr, exp_avg, exp_inf), AdamaxState(exp_avg, exp_inf)
+
+
+ADAMAX = ElementwiseRule(
+    adamax_update,
+    AdamaxState,
+    lambda h: (0.0, 0.0),
+    AdamaxOptions,
+    lambda h, lr, step, carry: (AdamaxScalars(lr / (1 - h["betas"][0] ** (step + 1))), carry),
+)
 
 
 @register(
@@ -172,28 +211,51 @@ def adamax(h: Mapping[str, Any]) -> Algorithm:
             u_t <- max(beta2 u_{t-1}, |g_t| + eps)
             theta_t <- theta_{t-1} - gamma m_t / ((1 - beta1^t) u_t)
     """
-    beta1, beta2 = h["betas"]
-
-    def init(params: np.ndarray) -> AdamaxState:
-        zeros = np.zeros_like(params, dtype=float)
-        return AdamaxState(zeros, zeros.copy())
-
-    def update(grad, state, params, lr, step, probe=None):
-        g = prepare_grad(grad, params, h["weight_decay"], h["maximize"])
-        exp_avg = lerp(state.exp_avg, g, 1 - beta1)
-        bound = np.abs(g)
-        bound += h["eps"]
-        exp_inf = np.maximum(state.exp_inf * beta2, bound, out=bound)
-        clr = lr / (1 - beta1 ** (step + 1))
-        return addcdiv(params, -clr, exp_avg, exp_inf), AdamaxState(exp_avg, exp_inf)
-
-    return Algorithm(init, update)
+    return elementwise(ADAMAX, h)
 
 
 class NAdamState(NamedTuple):
-    exp_avg: np.ndarray
-    exp_avg_sq: np.ndarray
-    mu_product: float
+    exp_avg: Any
+    exp_avg_sq: Any
+
+
+class DecayOptions(NamedTuple):
+    """What NAdam and RAdam read of their hyper-parameters."""
+
+    weight_decay: float
+    maximize: bool
+    decoupled_weight_decay: bool
+    betas: tuple[float, float]
+    eps: float
+
+
+class NAdamScalars(NamedTuple):
+    lr: float
+    bias_correction2: float
+    grad_weight: float
+    avg_weight: float
+
+
+def nadam_update(p, g, state: NAdamState, h: DecayOptions, c: NAdamScalars):
+    """NAdam's step on one coordinate (or arrays of them): see :func:`nadam`."""
+    g, p = decay_start(g, p, c.lr, h.weight_decay, h.maximize, h.decoupled_weight_decay)
+    exp_avg = lerp(state.exp_avg, g, 1.0 - h.betas[0])
+    exp_avg_sq = decayed_average_of_squares(state.exp_avg_sq, g, h.betas[1])
+    denom = np.sqrt(exp_avg_sq / c.bias_correction2) + h.eps
+    p = addcdiv(p, c.grad_weight, g, denom)
+    return addcdiv(p, c.avg_weight, exp_avg, denom), NAdamState(exp_avg, exp_avg_sq)
+
+
+def _nadam_step_scalars(h, lr: float, step: int, mu_product) -> tuple[NAdamScalars, float]:
+    beta1, beta2 = h["betas"]
+    mu_product = 1.0 if mu_product is None else mu_product
+    weights, mu_product = nadam_scalars(beta1, h["momentum_decay"], lr, step + 1, mu_product)
+    return NAdamScalars(lr, 1 - beta2 ** (step + 1), *weights), mu_product
+
+
+NADAM = ElementwiseRule(
+    nadam_update, NAdamState, lambda h: (0.0, 0.0), DecayOptions, _nadam_step_scalars
+)
 
 
 @register(
@@ -237,31 +299,45 @@ def nadam(h: Mapping[str, Any]) -> Algorithm:
     stores it under its default dtype (``torch.get_default_dtype() == float32``);
     see :func:`nadam_scalars`.
     """
-    beta1, beta2 = h["betas"]
-    psi = h["momentum_decay"]
-
-    def init(params: np.ndarray) -> NAdamState:
-        zeros = np.zeros_like(params, dtype=float)
-        return NAdamState(zeros, zeros.copy(), 1.0)
-
-    def update(grad, state, params, lr, step, probe=None):
-        t = step + 1
-        g, params = _start_step(grad, params, lr, h)
-        (grad_weight, avg_weight), mu_product = nadam_scalars(beta1, psi, lr, t, state.mu_product)
-        exp_avg = lerp(state.exp_avg, g, 1 - beta1)
-        exp_avg_sq = decayed_average_of_squares(state.exp_avg_sq, g, beta2)
-        denom = np.sqrt(exp_avg_sq / (1 - beta2**t))
-        denom += h["eps"]
-        new_params = addcdiv(params, grad_weight, g, denom)
-        new_params = addcdiv(new_params, avg_weight, exp_avg, denom)
-        return new_params, NAdamState(exp_avg, exp_avg_sq, mu_product)
-
-    return Algorithm(init, update)
+    return elementwise(NADAM, h)
 
 
 class RAdamState(NamedTuple):
-    exp_avg: np.ndarray
-    exp_avg_sq: np.ndarray
+    exp_avg: Any
+    exp_avg_sq: Any
+
+
+class RAdamScalars(NamedTuple):
+    lr: float
+    bias_correction1: float
+    rectified: bool  # whether the variance is tractable yet (rho_t > 5)
+    bias_correction2_sqrt: float
+    rect: float
+
+
+def radam_update(p, g, state: RAdamState, h: DecayOptions, c: RAdamScalars):
+    """RAdam's step on one coordinate (or arrays of them): see :func:`radam`."""
+    g, p = decay_start(g, p, c.lr, h.weight_decay, h.maximize, h.decoupled_weight_decay)
+    exp_avg = lerp(state.exp_avg, g, 1.0 - h.betas[0])
+    exp_avg_sq = decayed_average_of_squares(state.exp_avg_sq, g, h.betas[1])
+    corrected = exp_avg / c.bias_correction1 * c.lr
+    if c.rectified:
+        adaptive = c.bias_correction2_sqrt / (np.sqrt(exp_avg_sq) + h.eps)
+        corrected = corrected * adaptive * c.rect
+    return p - corrected, RAdamState(exp_avg, exp_avg_sq)
+
+
+def _radam_step_scalars(h, lr: float, step: int, carry) -> tuple[RAdamScalars, None]:
+    beta1, beta2 = h["betas"]
+    t = step + 1
+    rect = radam_scalars(beta2, t)
+    scalars = RAdamScalars(lr, 1 - beta1**t, rect is not None, (1 - beta2**t) ** 0.5, rect or 0.0)
+    return scalars, carry
+
+
+RADAM = ElementwiseRule(
+    radam_update, RAdamState, lambda h: (0.0, 0.0), DecayOptions, _radam_step_scalars
+)
 
 
 @register(
@@ -297,26 +373,4 @@ def radam(h: Mapping[str, Any]) -> Algorithm:
             else:
                 theta_t <- theta_{t-1} - gamma m^_t
     """
-    beta1, beta2 = h["betas"]
-
-    def init(params: np.ndarray) -> RAdamState:
-        zeros = np.zeros_like(params, dtype=float)
-        return RAdamState(zeros, zeros.copy())
-
-    def update(grad, state, params, lr, step, probe=None):
-        t = step + 1
-        g, params = _start_step(grad, params, lr, h)
-        exp_avg = lerp(state.exp_avg, g, 1 - beta1)
-        exp_avg_sq = decayed_average_of_squares(state.exp_avg_sq, g, beta2)
-        corrected = exp_avg / (1 - beta1**t)
-        corrected *= lr
-        rect = radam_scalars(beta2, t)
-        if rect is not None:
-            adaptive = np.sqrt(exp_avg_sq)
-            adaptive += h["eps"]
-            np.divide((1 - beta2**t) ** 0.5, adaptive, out=adaptive)
-            corrected *= adaptive
-            corrected *= rect
-        return params - corrected, RAdamState(exp_avg, exp_avg_sq)
-
-    return Algorithm(init, update)
+    return elementwise(RADAM, h)

@@ -20,12 +20,46 @@ from .common import (
 )
 from .hyper import HyperParam
 from .registry import Algorithm, register, register_alias
+from .rule import ElementwiseRule, LearningRate, elementwise
 
 TORCH = "torch.optim.{} (PyTorch 2.13 documentation), the single-tensor implementation"
 
 
 class SGDState(NamedTuple):
-    momentum_buffer: np.ndarray | None
+    momentum_buffer: Any
+
+
+class SGDOptions(NamedTuple):
+    weight_decay: float
+    maximize: bool
+    momentum: float
+    dampening: float
+    nesterov: bool
+
+
+class SGDScalars(NamedTuple):
+    lr: float
+    first: bool  # the first update, which starts the momentum buffer at the gradient
+
+
+def sgd_update(p, g, state: SGDState, h: SGDOptions, c: SGDScalars):
+    """SGD's step on one coordinate (or arrays of them): see :func:`sgd`."""
+    g = prepare_grad(g, p, h.weight_decay, h.maximize)
+    buf = state.momentum_buffer
+    if h.momentum != 0.0:
+        # g * 1.0: a copy of the gradient (as torch's clone), exact, and free once compiled.
+        buf = g * 1.0 if c.first else buf * h.momentum + (1.0 - h.dampening) * g
+        g = g + h.momentum * buf if h.nesterov else buf
+    return p - c.lr * g, SGDState(buf)
+
+
+SGD = ElementwiseRule(
+    sgd_update,
+    SGDState,
+    lambda h: (0.0 if h["momentum"] != 0.0 else None,),
+    SGDOptions,
+    lambda h, lr, step, carry: (SGDScalars(lr, step == 0), carry),
+)
 
 
 def _check_sgd(h: Mapping[str, Any]) -> None:
@@ -65,24 +99,7 @@ def sgd(h: Mapping[str, Any]) -> Algorithm:
                 else:         g_t <- b_t
             theta_t <- theta_{t-1} - gamma g_t
     """
-    momentum, dampening, nesterov = h["momentum"], h["dampening"], h["nesterov"]
-
-    def init(params: np.ndarray) -> SGDState:
-        return SGDState(None)
-
-    def update(grad, state, params, lr, step, probe=None):
-        g = prepare_grad(grad, params, h["weight_decay"], h["maximize"])
-        buf = state.momentum_buffer
-        if momentum != 0.0:
-            if buf is None:
-                buf = np.array(g, copy=True)
-            else:
-                buf = buf * momentum
-                buf += (1.0 - dampening) * g
-            g = g + momentum * buf if nesterov else buf
-        return params - lr * g, SGDState(buf)
-
-    return Algorithm(init, update)
+    return elementwise(SGD, h)
 
 
 register_alias("momentum", "sgd", "SGD with momentum 0.9", momentum=0.9)
@@ -90,7 +107,33 @@ register_alias("nesterov", "sgd", "SGD with Nesterov momentum 0.9", momentum=0.9
 
 
 class AdagradState(NamedTuple):
-    state_sum: np.ndarray
+    state_sum: Any
+
+
+class AdagradOptions(NamedTuple):
+    weight_decay: float
+    maximize: bool
+    eps: float
+
+
+class AdagradScalars(NamedTuple):
+    clr: float  # the learning rate decayed by lr_decay
+
+
+def adagrad_update(p, g, state: AdagradState, h: AdagradOptions, c: AdagradScalars):
+    """Adagrad's step on one coordinate (or arrays of them): see :func:`adagrad`."""
+    g = prepare_grad(g, p, h.weight_decay, h.maximize)
+    state_sum = state.state_sum + g * g
+    return addcdiv(p, -c.clr, g, np.sqrt(state_sum) + h.eps), AdagradState(state_sum)
+
+
+ADAGRAD = ElementwiseRule(
+    adagrad_update,
+    AdagradState,
+    lambda h: (h["initial_accumulator_value"],),
+    AdagradOptions,
+    lambda h, lr, step, carry: (AdagradScalars(lr / (1 + step * h["lr_decay"])), carry),
+)
 
 
 @register(
@@ -125,25 +168,47 @@ def adagrad(h: Mapping[str, Any]) -> Algorithm:
             state_sum_t <- state_sum_{t-1} + g_t^2
             theta_t <- theta_{t-1} - gamma~ g_t / (sqrt(state_sum_t) + eps)
     """
-
-    def init(params: np.ndarray) -> AdagradState:
-        return AdagradState(np.full_like(params, h["initial_accumulator_value"], dtype=float))
-
-    def update(grad, state, params, lr, step, probe=None):
-        g = prepare_grad(grad, params, h["weight_decay"], h["maximize"])
-        clr = lr / (1 + step * h["lr_decay"])
-        state_sum = state.state_sum + g * g
-        std = np.sqrt(state_sum)
-        std += h["eps"]
-        return addcdiv(params, -clr, g, std), AdagradState(state_sum)
-
-    return Algorithm(init, update)
+    return elementwise(ADAGRAD, h)
 
 
 class RMSpropState(NamedTuple):
-    square_avg: np.ndarray
-    grad_avg: np.ndarray | None
-    momentum_buffer: np.ndarray | None
+    square_avg: Any
+    grad_avg: Any
+    momentum_buffer: Any
+
+
+class RMSpropOptions(NamedTuple):
+    weight_decay: float
+    maximize: bool
+    alpha: float
+    eps: float
+    momentum: float
+    centered: bool
+
+
+def rmsprop_update(p, g, state: RMSpropState, h: RMSpropOptions, c: LearningRate):
+    """RMSprop's step on one coordinate (or arrays of them): see :func:`rmsprop`."""
+    g = prepare_grad(g, p, h.weight_decay, h.maximize)
+    square_avg = decayed_average_of_squares(state.square_avg, g, h.alpha)
+    grad_avg = state.grad_avg
+    if h.centered:
+        grad_avg = lerp(grad_avg, g, 1.0 - h.alpha)
+        avg = np.sqrt(square_avg - grad_avg * grad_avg) + h.eps
+    else:
+        avg = np.sqrt(square_avg) + h.eps
+    buf = state.momentum_buffer
+    if h.momentum > 0.0:
+        buf = buf * h.momentum + g / avg
+        return p - c.lr * buf, RMSpropState(square_avg, grad_avg, buf)
+    return addcdiv(p, -c.lr, g, avg), RMSpropState(square_avg, grad_avg, buf)
+
+
+RMSPROP = ElementwiseRule(
+    rmsprop_update,
+    RMSpropState,
+    lambda h: (0.0, 0.0 if h["centered"] else None, 0.0 if h["momentum"] > 0 else None),
+    RMSpropOptions,
+)
 
 
 @register(
@@ -187,41 +252,31 @@ def rmsprop(h: Mapping[str, Any]) -> Algorithm:
             else:
                 theta_t <- theta_{t-1} - gamma g_t / (sqrt(v~_t) + eps)
     """
-    alpha, momentum, centered = h["alpha"], h["momentum"], h["centered"]
-
-    def init(params: np.ndarray) -> RMSpropState:
-        zeros = np.zeros_like(params, dtype=float)
-        return RMSpropState(
-            zeros,
-            zeros.copy() if centered else None,
-            zeros.copy() if momentum > 0 else None,
-        )
-
-    def update(grad, state, params, lr, step, probe=None):
-        g = prepare_grad(grad, params, h["weight_decay"], h["maximize"])
-        square_avg = decayed_average_of_squares(state.square_avg, g, alpha)
-        grad_avg = state.grad_avg
-        if centered:
-            grad_avg = lerp(grad_avg, g, 1.0 - alpha)
-            avg = np.sqrt(square_avg - grad_avg * grad_avg)
-        else:
-            avg = np.sqrt(square_avg)
-        avg += h["eps"]
-        buf = state.momentum_buffer
-        if momentum > 0:
-            buf = buf * momentum
-            buf += g / avg
-            new_params = params - lr * buf
-        else:
-            new_params = addcdiv(params, -lr, g, avg)
-        return new_params, RMSpropState(square_avg, grad_avg, buf)
-
-    return Algorithm(init, update)
+    return elementwise(RMSPROP, h)
 
 
 class AdadeltaState(NamedTuple):
-    square_avg: np.ndarray
-    acc_delta: np.ndarray
+    square_avg: Any
+    acc_delta: Any
+
+
+class AdadeltaOptions(NamedTuple):
+    weight_decay: float
+    maximize: bool
+    rho: float
+    eps: float
+
+
+def adadelta_update(p, g, state: AdadeltaState, h: AdadeltaOptions, c: LearningRate):
+    """Adadelta's step on one coordinate (or arrays of them): see :func:`adadelta`."""
+    g = prepare_grad(g, p, h.weight_decay, h.maximize)
+    square_avg = decayed_average_of_squares(state.square_avg, g, h.rho)
+    delta = np.sqrt(state.acc_delta + h.eps) / np.sqrt(square_avg + h.eps) * g
+    acc_delta = decayed_average_of_squares(state.acc_delta, delta, h.rho)
+    return p - c.lr * delta, AdadeltaState(square_avg, acc_delta)
+
+
+ADADELTA = ElementwiseRule(adadelta_update, AdadeltaState, lambda h: (0.0, 0.0), AdadeltaOptions)
 
 
 @register(
@@ -256,20 +311,4 @@ def adadelta(h: Mapping[str, Any]) -> Algorithm:
             u_t <- u_{t-1} rho + Delta x_t^2 (1 - rho)
             theta_t <- theta_{t-1} - gamma Delta x_t
     """
-    rho, eps = h["rho"], h["eps"]
-
-    def init(params: np.ndarray) -> AdadeltaState:
-        zeros = np.zeros_like(params, dtype=float)
-        return AdadeltaState(zeros, zeros.copy())
-
-    def update(grad, state, params, lr, step, probe=None):
-        g = prepare_grad(grad, params, h["weight_decay"], h["maximize"])
-        square_avg = decayed_average_of_squares(state.square_avg, g, rho)
-        std = np.sqrt(square_avg + eps)
-        delta = np.sqrt(state.acc_delta + eps)
-        delta /= std
-        delta *= g
-        acc_delta = decayed_average_of_squares(state.acc_delta, delta, rho)
-        return params - lr * delta, AdadeltaState(square_avg, acc_delta)
-
-    return Algorithm(init, update)
+    return elementwise(ADADELTA, h)
