@@ -25,6 +25,7 @@ from typing import IO
 import numpy as np
 
 from .errors import FogwalkError
+from .files import discard, open_unnamed, publish
 from .processes import child_options
 
 # extension -> (ffmpeg muxer, encoder arguments). Qualities are chosen for lecture slides:
@@ -162,7 +163,8 @@ class VideoFile:
         import imageio_ffmpeg  # only needed for encoded formats
 
         muxer, arguments = FORMATS[self.kind]
-        self._fd, self._part = self._anonymous_file()
+        handle, self._part = open_unnamed(self.target)
+        self._fd: int | None = handle
         output = f"/proc/self/fd/{self._fd}" if self._part is None else str(self._part)
         command = [
             imageio_ffmpeg.get_ffmpeg_exe(),
@@ -196,24 +198,6 @@ class VideoFile:
             pass_fds=() if self._fd is None else (self._fd,),
             **child_options(),  # its own process group, and killed if we are
         )
-
-    def _anonymous_file(self) -> tuple[int | None, Path | None]:
-        """An unnamed file in the target folder (Linux), else a hidden ``.part`` file."""
-        folder = self.target.parent if str(self.target.parent) else Path(".")
-        if hasattr(os, "O_TMPFILE") and Path("/proc/self/fd").is_dir():
-            with contextlib.suppress(OSError):  # a filesystem without O_TMPFILE support
-                return os.open(folder, os.O_TMPFILE | os.O_RDWR, 0o644), None
-        for stale in folder.glob(f".{self.target.name}.*.part"):
-            with contextlib.suppress(OSError):
-                stale.unlink()  # left by an export that was killed
-        try:
-            handle, name = tempfile.mkstemp(
-                prefix=f".{self.target.name}.", suffix=".part", dir=folder
-            )
-        except OSError as error:
-            raise FogwalkError(f"cannot write {self.target}: {error.strerror}") from None
-        os.close(handle)
-        return None, Path(name)
 
     def _write_one(self, frame: np.ndarray) -> None:
         if self._process is None:
@@ -281,19 +265,8 @@ class VideoFile:
                 shutil.rmtree(self.target)
             os.replace(self._folder, self.target)
             return
-        if self._part is not None:
-            os.replace(self._part, self.target)
-            return
-        # Link the anonymous file under a temporary name, then rename over the target:
-        # link() cannot replace, rename() can, and it is atomic.
-        assert self._fd is not None  # no .part file: the encoder writes the unnamed one
-        staging = self.target.with_name(f".{self.target.name}.{os.getpid()}.link")
-        root = os.open("/", os.O_RDONLY)
-        try:
-            os.link(f"proc/self/fd/{self._fd}", staging, src_dir_fd=root, follow_symlinks=True)
-        finally:
-            os.close(root)
-        os.replace(staging, self.target)
+        assert self._fd is not None  # an encoded video: its file is open until published
+        publish(self._fd, self._part, self.target)
         os.close(self._fd)
         self._fd = None
 
@@ -310,11 +283,8 @@ class VideoFile:
                 self._pipe().close()
         if self._process is None:
             shutil.rmtree(self._folder, ignore_errors=True)
-        elif self._part is not None:
-            with contextlib.suppress(OSError):
-                self._part.unlink()
-        elif self._fd is not None:
-            os.close(self._fd)  # the unnamed file vanishes with its last descriptor
+        else:
+            discard(self._fd, self._part)  # an unnamed file vanishes with its descriptor
             self._fd = None
 
     def __enter__(self) -> VideoFile:
