@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import FogwalkError
 from .optimizers import Optimizer, make_optimizer
 from .probe import Probe
 from .surfaces import Surface, get_surface
+
+if TYPE_CHECKING:  # numba is imported only when a run first compiles
+    from .compiled import CompiledRun
 
 # On a game the optimizers follow (gx, -gy): x descends the surface while y climbs it.
 _ASCEND_Y = np.array([1.0, -1.0])
@@ -100,7 +105,7 @@ class Run:
         return np.where(happened, self.status, Status.RUNNING).astype(np.uint8)
 
 
-def _as_starts(starts) -> np.ndarray:
+def _as_starts(starts: ArrayLike) -> np.ndarray:
     try:
         array = np.array(starts, dtype=float).reshape(-1, 2)
     except (TypeError, ValueError):
@@ -155,7 +160,7 @@ class Engine:
         self,
         surface: str | Surface,
         optimizers: Sequence[str | Optimizer] | str | Optimizer,
-        starts,
+        starts: ArrayLike,
         steps: int,
         *,
         gtol: float = 1e-9,
@@ -206,7 +211,7 @@ class Engine:
         self.computed = 0
         self._compiled = self._compile(compiled)
 
-    def _compile(self, mode: bool | None):
+    def _compile(self, mode: bool | None) -> CompiledRun | None:
         """The compiled loop this run uses, or None for the NumPy lanes."""
         if mode is False:
             return None
@@ -368,9 +373,9 @@ class Engine:
 def simulate(
     surface: str | Surface,
     optimizers: Sequence[str | Optimizer] | str | Optimizer,
-    starts=None,
+    starts: ArrayLike | None = None,
     steps: int = 200,
-    **options,
+    **options: Any,
 ) -> Run:
     """Run every optimizer from every start for ``steps`` steps.
 

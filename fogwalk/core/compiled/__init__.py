@@ -13,10 +13,26 @@ fogwalk`` and the app do not pay for it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..errors import FogwalkError
+
+if TYPE_CHECKING:  # numba is imported only when a run first compiles
+    from ..engine import Engine
+    from ..optimizers import Optimizer
+    from ..surfaces import Surface
+    from .driver import CompiledOptimizer, ScalarSurface
+
+
+@runtime_checkable
+class FormulaSurface(Protocol):
+    """A surface the compiled engine can run: one that gives its scalar function."""
+
+    def scalar_value_and_grad(self) -> ScalarSurface: ...
+
 
 # Walker-steps from which the engine compiles on its own. The first compilation in a
 # process takes about 1.8 s (a new option set or surface about 1 s more); the compiled
@@ -28,7 +44,7 @@ AUTO_WORK = 2**26
 NOISE_VALUES = 2**22
 
 
-def unsupported(surface, optimizers: Sequence) -> str | None:
+def unsupported(surface: Surface, optimizers: Sequence[Optimizer]) -> str | None:
     """Why the compiled engine cannot run this surface and these optimizers, or None."""
     if not hasattr(surface, "scalar_value_and_grad"):
         return f"the surface {surface.name} is not given by a formula"
@@ -41,14 +57,16 @@ def unsupported(surface, optimizers: Sequence) -> str | None:
 class CompiledRun:
     """The compiled loops of one engine's optimizers, over the engine's own arrays."""
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine: Engine) -> None:
         from numba.core.errors import NumbaError
 
         from .driver import CompiledOptimizer, compiled_surface
 
-        if (reason := unsupported(engine.surface, engine.optimizers)) is not None:
+        surface = engine.surface
+        if (reason := unsupported(surface, engine.optimizers)) is not None:
             raise FogwalkError(f"the compiled engine cannot run this: {reason}")
-        value_and_grad = engine.surface.scalar_value_and_grad()
+        assert isinstance(surface, FormulaSurface)  # as unsupported() found
+        value_and_grad = surface.scalar_value_and_grad()
         try:
             _check_surface(engine.surface, compiled_surface(value_and_grad), engine.starts)
         except NumbaError as error:
@@ -65,7 +83,7 @@ class CompiledRun:
             # Compiles the loop now, running no step; an error here is a bug in a kernel.
             self._run(engine, compiled, 0, 0)
 
-    def advance(self, engine, t0: int, t1: int) -> None:
+    def advance(self, engine: Engine, t0: int, t1: int) -> None:
         """Compute rows ``t0 + 1`` to ``t1`` (inclusive) of every optimizer's walkers."""
         for compiled in self._optimizers:
             # A noisy optimizer's noise is drawn ahead, NOISE_VALUES at a time.
@@ -75,7 +93,7 @@ class CompiledRun:
                 self._run(engine, compiled, start, min(start + chunk, t1))
 
     @staticmethod
-    def _run(engine, compiled, t0: int, t1: int) -> None:
+    def _run(engine: Engine, compiled: CompiledOptimizer, t0: int, t1: int) -> None:
         compiled.advance(
             engine.xy,
             engine.loss,
@@ -96,7 +114,7 @@ class CompiledRun:
         )
 
 
-def _check_surface(surface, compiled, starts: np.ndarray) -> None:
+def _check_surface(surface: Surface, compiled: ScalarSurface, starts: NDArray[np.float64]) -> None:
     """Refuse a compiled surface that disagrees with the NumPy one (a formula numba reads
     differently, such as a complex branch): on a grid over the domain and at the starts.
     Walkers may roam beyond the domain (up to the engine's escape bounds), where this

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from ..engine import Status, arrival
+from ..optimizers import Optimizer
 from ..optimizers.rule import ElementwiseRule
 from .steps import kernel
+
+ScalarSurface = Callable[[float, float], tuple[float, float, float]]
+"""A surface's ``(x, y) -> (value, gx, gy)`` on floats (``Surface.scalar_value_and_grad``)."""
 
 # Walkers stepped together through a chunk of steps: their state and rows stay in the CPU cache.
 BLOCK = 4096
@@ -19,13 +25,19 @@ _arrival = njit(error_model="numpy", inline="always")(arrival)
 
 
 @lru_cache(maxsize=64)
-def compiled_surface(value_and_grad):
+def compiled_surface(value_and_grad: ScalarSurface) -> ScalarSurface:
     """The surface's scalar ``(x, y) -> (value, gx, gy)``, compiled (and inlined where called)."""
     return njit(error_model="numpy", inline="always")(value_and_grad)
 
 
 @lru_cache(maxsize=64)
-def driver(value_and_grad, rule: ElementwiseRule, options, scalars_type: type, noisy: bool):
+def driver(
+    value_and_grad: ScalarSurface,
+    rule: ElementwiseRule,
+    options: NamedTuple,
+    scalars_type: type[NamedTuple],
+    noisy: bool,
+) -> Callable[..., None]:
     """A compiled loop over updates ``t0`` to ``t1 - 1`` of one optimizer's walkers.
 
     ``options`` (the rule's NamedTuple of them) are compiled in, so that the
@@ -72,7 +84,9 @@ def driver(value_and_grad, rule: ElementwiseRule, options, scalars_type: type, n
                 gx[j], gy[j] = grad[t0, k, lo + j, 0], grad[t0, k, lo + j, 1]
                 frozen += status[k, lo + j] != _RUNNING
             for t in range(t0, t1):
-                c = scalars_type(*to_fixed_tuple(scalars[t - t0], count))
+                # numba's @intrinsic passes its typing context itself, so the call has one
+                # argument fewer than the function mypy reads its signature from.
+                c = scalars_type(*to_fixed_tuple(scalars[t - t0], count))  # type: ignore[call-arg]
                 may_stop = 0
                 for j in range(n):
                     g0, g1 = gx[j], gy[j] * ascend_y
@@ -130,7 +144,9 @@ class CompiledOptimizer:
     """One optimizer's compiled loop, its state (one array per block of walkers) and its
     step scalars."""
 
-    def __init__(self, k: int, optimizer, value_and_grad, walkers: int) -> None:
+    def __init__(
+        self, k: int, optimizer: Optimizer, value_and_grad: ScalarSurface, walkers: int
+    ) -> None:
         self.k, self.optimizer, self.walkers = k, optimizer, walkers
         self.rule: ElementwiseRule = optimizer.algorithm.rule
         hyper = optimizer.hyper
@@ -140,9 +156,11 @@ class CompiledOptimizer:
         self.state = np.empty((self.blocks, len(initial), 2, BLOCK))
         for index, value in enumerate(initial):
             self.state[:, index] = 0.0 if value is None else value  # None: never read
-        self.carry = None
+        self.carry: Any = None  # the rule's scalar carry, threaded from step to step
         # The class of the step scalars, from a first call (its carry is dropped).
-        scalars_type = type(self.rule.scalars(hyper, optimizer.lr_at(0), 0, None)[0])
+        scalars_type: type[NamedTuple] = type(
+            self.rule.scalars(hyper, optimizer.lr_at(0), 0, None)[0]
+        )
         self.columns = len(scalars_type._fields)
         self.noisy = hyper["grad_noise"] > 0.0
         options = self.rule.options_of(hyper)

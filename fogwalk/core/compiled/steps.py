@@ -15,7 +15,9 @@ operations and ``sqrt``; both are checked against torch itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
+from typing import Any, NamedTuple
 
 from numba import njit
 from numba.extending import overload, register_jitable
@@ -37,6 +39,8 @@ for _primitive in (
     register_jitable(inline="always")(_primitive)
 
 
+# Unannotated, as the overloads' typing lambdas below: numba requires the two to have the
+# same parameters, annotations included.
 def _maximum(a, b):
     if a != a or b != b:
         return a + b
@@ -56,15 +60,17 @@ overload(common.sign, inline="always")(lambda a: _sign)
 
 
 @cache
-def kernel(rule: ElementwiseRule):
+def kernel(rule: ElementwiseRule) -> Callable[..., Any]:
     """``step(p, g, s, j, d, h, c) -> p``: the rule on coordinate ``d`` of walker ``j``.
 
     ``s`` is a block's state shaped ``(states, 2, block)``, updated in place
     (contiguous over the walkers, so that the loop over them vectorises); ``h``
     and ``c`` are the rule's options and step scalars, NamedTuples read by name.
     """
-    update, state_type = jit(rule.update), rule.state
-    states = len(state_type._fields)
+    update = jit(rule.update)
+    # Called field by field in the compiled load(), where NamedTuple._make is not available.
+    state_type: Callable[..., NamedTuple] = rule.state
+    states = len(rule.state._fields)
 
     if states > 3:
         raise ValueError(f"a rule keeps at most three state values, not {states}")

@@ -7,14 +7,22 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .common import MAXIMIZE, betas_param, lr_param, prepare_grad, sign, weight_decay_param
+from .common import (
+    MAXIMIZE,
+    Coords,
+    betas_param,
+    lr_param,
+    prepare_grad,
+    sign,
+    weight_decay_param,
+)
 from .hyper import HyperParam
 from .registry import Algorithm, register
 from .rule import ElementwiseRule, LearningRate, elementwise
 
 
 class LionState(NamedTuple):
-    exp_avg: Any
+    exp_avg: Coords
 
 
 class LionOptions(NamedTuple):
@@ -23,7 +31,9 @@ class LionOptions(NamedTuple):
     betas: tuple[float, float]
 
 
-def lion_update(p, g, state: LionState, h: LionOptions, c: LearningRate):
+def lion_update(
+    p: Coords, g: Coords, state: LionState, h: LionOptions, c: LearningRate
+) -> tuple[Coords, LionState]:
     """Lion's step on one coordinate (or arrays of them): see :func:`lion`."""
     beta1, beta2 = h.betas
     g = prepare_grad(g, p, 0.0, h.maximize)
@@ -127,7 +137,9 @@ def newton(h: Mapping[str, Any]) -> Algorithm:
     return Algorithm(init, update)
 
 
-def _absolute(a: np.ndarray, b: np.ndarray, c: np.ndarray):
+def _absolute(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """|H| for symmetric 2x2 H = [[a, b], [b, c]]: sqrt(H^2) in closed form.
 
     For a positive semi-definite M, sqrt(M) = (M + s I) / t with s = sqrt(det M)

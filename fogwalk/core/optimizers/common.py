@@ -8,9 +8,21 @@ the same bodies, compiled by numba, except for :func:`maximum` and
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias, overload
+
 import numpy as np
+from numpy.typing import NDArray
 
 from .hyper import HyperParam
+
+Coords: TypeAlias = NDArray[np.float64] | float
+"""What a rule computes on: many coordinates (an array, the NumPy lanes) or one (a float,
+compiled)."""
+
+Unread: TypeAlias = Any
+"""A state field that some options never read: the NumPy lanes keep None there (see
+``ElementwiseRule.initial``), a float once compiled. Which options read it is a run-time
+fact that a type cannot carry, so it is left unchecked."""
 
 
 def lr_param(default: float) -> HyperParam:
@@ -58,7 +70,7 @@ DECOUPLED = HyperParam(
 )
 
 
-def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+def lerp(start: Coords, end: Coords, weight: float) -> Coords:
     """``torch.lerp``: the same formula torch picks for the weight, in a new array."""
     out = np.subtract(end, start)
     if abs(weight) < 0.5:
@@ -70,7 +82,7 @@ def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
     return out
 
 
-def decayed_average_of_squares(avg: np.ndarray, grad: np.ndarray, beta: float) -> np.ndarray:
+def decayed_average_of_squares(avg: Coords, grad: Coords, beta: float) -> Coords:
     """``avg.mul(beta).addcmul(grad, grad, value=1 - beta)`` in a new array."""
     out = np.multiply(avg, beta)
     term = np.multiply(grad, 1.0 - beta)
@@ -79,9 +91,19 @@ def decayed_average_of_squares(avg: np.ndarray, grad: np.ndarray, beta: float) -
     return out
 
 
+@overload
 def prepare_grad(
-    grad: np.ndarray, params: np.ndarray, weight_decay: float, maximize: bool
-) -> np.ndarray:
+    grad: NDArray[np.float64], params: NDArray[np.float64], weight_decay: float, maximize: bool
+) -> NDArray[np.float64]: ...
+
+
+@overload
+def prepare_grad(grad: Coords, params: Coords, weight_decay: float, maximize: bool) -> Coords: ...
+
+
+# The optimizers that are more than a rule per coordinate (games, Newton, line search) call
+# it on arrays and index the result: hence the overloads.
+def prepare_grad(grad: Coords, params: Coords, weight_decay: float, maximize: bool) -> Coords:
     """Negate for ``maximize``, then add the L2 term, as every torch.optim update starts."""
     if maximize:
         grad = np.negative(grad)
@@ -90,7 +112,7 @@ def prepare_grad(
     return grad
 
 
-def addcdiv(base: np.ndarray, value: float, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def addcdiv(base: Coords, value: float, num: Coords, den: Coords) -> Coords:
     """``base.addcdiv(num, den, value=value)``: ``base + value * num / den`` in a new array."""
     out = np.multiply(num, value)
     out /= den
@@ -98,7 +120,9 @@ def addcdiv(base: np.ndarray, value: float, num: np.ndarray, den: np.ndarray) ->
     return out
 
 
-def decay_start(grad, params, lr: float, weight_decay: float, maximize: bool, decoupled: bool):
+def decay_start(
+    grad: Coords, params: Coords, lr: float, weight_decay: float, maximize: bool, decoupled: bool
+) -> tuple[Coords, Coords]:
     """Gradient sign and weight decay, coupled (L2 in the gradient) or decoupled (AdamW):
     returns ``(grad, params)``."""
     if weight_decay != 0.0 and decoupled:
@@ -106,11 +130,11 @@ def decay_start(grad, params, lr: float, weight_decay: float, maximize: bool, de
     return prepare_grad(grad, params, weight_decay, maximize), params
 
 
-def maximum(a, b):
+def maximum(a: Coords, b: Coords) -> Coords:
     """``np.maximum``: the larger, NaN where either is NaN."""
     return np.maximum(a, b)
 
 
-def sign(a):
+def sign(a: Coords) -> Coords:
     """``np.sign``: -1, 0 or 1, NaN for NaN."""
     return np.sign(a)

@@ -9,19 +9,22 @@ returns the same field and counts them; ``grad_noise`` perturbs only the first o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from .common import MAXIMIZE, lr_param, prepare_grad
 from .registry import Algorithm, register
 
+if TYPE_CHECKING:
+    from ..probe import Probe
+
 
 class Stateless(NamedTuple):
     pass
 
 
-def _field(probe, points: np.ndarray, maximize: bool) -> np.ndarray:
+def _field(probe: Probe, points: np.ndarray, maximize: bool) -> np.ndarray:
     """The field at ``points``, one evaluation per walker, signed as ``maximize`` asks."""
     return prepare_grad(probe.grad(points), points, 0.0, maximize)
 

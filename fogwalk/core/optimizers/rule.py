@@ -24,8 +24,17 @@ from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
+from .common import Coords
 from .registry import Algorithm
+
+Update = Callable[[Coords, Coords, Any, Any, Any], tuple[Coords, NamedTuple]]
+"""``update(p, g, state, h, c) -> (p, state)``, its ``state``, ``h`` and ``c`` the
+NamedTuples of its own :class:`ElementwiseRule`."""
+
+Scalars = Callable[[Mapping[str, Any], float, int, Any], tuple[NamedTuple, Any]]
+"""``scalars(h, lr, step, carry) -> (c, carry)``: see :class:`ElementwiseRule`."""
 
 
 class LearningRate(NamedTuple):
@@ -62,17 +71,17 @@ class ElementwiseRule:
         Options fixed whatever the hyper-parameters say (AdamW's decoupled decay).
     """
 
-    update: Callable[..., tuple[Any, Any]]
-    state: type
+    update: Update
+    state: type[NamedTuple]
     initial: Callable[[Mapping[str, Any]], tuple[float | None, ...]]
-    options: type
-    scalars: Callable[[Mapping[str, Any], float, int, Any], tuple[Any, Any]] = only_lr
+    options: type[NamedTuple]
+    scalars: Scalars = only_lr
     preset: tuple[tuple[str, Any], ...] = ()
 
-    def options_of(self, h: Mapping[str, Any]) -> Any:
+    def options_of(self, h: Mapping[str, Any]) -> NamedTuple:
         """``h`` as the rule reads it: the NamedTuple of its options, by name."""
         h = {**h, **dict(self.preset)}
-        return self.options(**{name: h[name] for name in self.options._fields})
+        return self.options._make(h[name] for name in self.options._fields)
 
 
 def preset(rule: ElementwiseRule, **options: Any) -> ElementwiseRule:
@@ -89,13 +98,15 @@ def elementwise(rule: ElementwiseRule, h: Mapping[str, Any]) -> Algorithm:
     options = rule.options_of(h)
     initial = rule.initial(h)
 
-    def init(params: np.ndarray) -> tuple:
+    def init(params: NDArray[np.float64]) -> tuple[NDArray[np.float64] | None, ...]:
         arrays = [None if v is None else np.full_like(params, v, dtype=float) for v in initial]
         return (*arrays, None)
 
     def update(grad, state, params, lr, step, probe=None):
         scalars, carry = rule.scalars(h, lr, step, state[-1])
-        new_params, arrays = rule.update(params, grad, rule.state(*state[:-1]), options, scalars)
+        new_params, arrays = rule.update(
+            params, grad, rule.state._make(state[:-1]), options, scalars
+        )
         return new_params, (*arrays, carry)
 
     return Algorithm(init, update, rule)

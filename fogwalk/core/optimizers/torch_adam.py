@@ -10,6 +10,8 @@ import numpy as np
 from .common import (
     DECOUPLED,
     MAXIMIZE,
+    Coords,
+    Unread,
     addcdiv,
     betas_param,
     decay_start,
@@ -32,9 +34,9 @@ AMSGRAD = HyperParam(
 
 
 class AdamState(NamedTuple):
-    exp_avg: Any
-    exp_avg_sq: Any
-    max_exp_avg_sq: Any
+    exp_avg: Coords
+    exp_avg_sq: Coords
+    max_exp_avg_sq: Unread  # read only with amsgrad
 
 
 class AdamOptions(NamedTuple):
@@ -52,7 +54,9 @@ class AdamScalars(NamedTuple):
     bias_correction2_sqrt: float
 
 
-def adam_update(p, g, state: AdamState, h: AdamOptions, c: AdamScalars):
+def adam_update(
+    p: Coords, g: Coords, state: AdamState, h: AdamOptions, c: AdamScalars
+) -> tuple[Coords, AdamState]:
     """Adam's step on one coordinate (or arrays of them): see :func:`_adam`."""
     g, p = decay_start(g, p, c.lr, h.weight_decay, h.maximize, h.decoupled_weight_decay)
     exp_avg = lerp(state.exp_avg, g, 1.0 - h.betas[0])
@@ -86,8 +90,11 @@ def nadam_scalars(
     return (grad_weight, avg_weight), mu_product
 
 
-def _adam_step_scalars(h, lr: float, step: int, carry) -> tuple[AdamScalars, None]:
-    return AdamScalars(lr, *adam_scalars(*h["betas"], lr, step + 1)), carry
+def _adam_step_scalars(
+    h: Mapping[str, Any], lr: float, step: int, carry: None
+) -> tuple[AdamScalars, None]:
+    beta1, beta2 = h["betas"]
+    return AdamScalars(lr, *adam_scalars(beta1, beta2, lr, step + 1)), carry
 
 
 ADAM = ElementwiseRule(
@@ -160,8 +167,8 @@ register(
 
 
 class AdamaxState(NamedTuple):
-    exp_avg: Any
-    exp_inf: Any
+    exp_avg: Coords
+    exp_inf: Coords
 
 
 class AdamaxOptions(NamedTuple):
@@ -175,11 +182,14 @@ class AdamaxScalars(NamedTuple):
     clr: float  # the learning rate over the first bias correction
 
 
-def adamax_update(p, g, state: AdamaxState, h: AdamaxOptions, c: AdamaxScalars):
+def adamax_update(
+    p: Coords, g: Coords, state: AdamaxState, h: AdamaxOptions, c: AdamaxScalars
+) -> tuple[Coords, AdamaxState]:
     """Adamax's step on one coordinate (or arrays of them): see :func:`adamax`."""
     g = prepare_grad(g, p, h.weight_decay, h.maximize)
     exp_avg = lerp(state.exp_avg, g, 1.0 - h.betas[0])
-    exp_inf = maximum(state.exp_inf * h.betas[1], abs(g) + h.eps)
+    # abs() of a float | NDArray: mypy joins the two results to object, so + looks unsupported.
+    exp_inf = maximum(state.exp_inf * h.betas[1], abs(g) + h.eps)  # type: ignore[operator]
     return addcdiv(p, -c.clr, exp_avg, exp_inf), AdamaxState(exp_avg, exp_inf)
 
 
@@ -215,8 +225,8 @@ def adamax(h: Mapping[str, Any]) -> Algorithm:
 
 
 class NAdamState(NamedTuple):
-    exp_avg: Any
-    exp_avg_sq: Any
+    exp_avg: Coords
+    exp_avg_sq: Coords
 
 
 class DecayOptions(NamedTuple):
@@ -236,7 +246,9 @@ class NAdamScalars(NamedTuple):
     avg_weight: float
 
 
-def nadam_update(p, g, state: NAdamState, h: DecayOptions, c: NAdamScalars):
+def nadam_update(
+    p: Coords, g: Coords, state: NAdamState, h: DecayOptions, c: NAdamScalars
+) -> tuple[Coords, NAdamState]:
     """NAdam's step on one coordinate (or arrays of them): see :func:`nadam`."""
     g, p = decay_start(g, p, c.lr, h.weight_decay, h.maximize, h.decoupled_weight_decay)
     exp_avg = lerp(state.exp_avg, g, 1.0 - h.betas[0])
@@ -246,7 +258,9 @@ def nadam_update(p, g, state: NAdamState, h: DecayOptions, c: NAdamScalars):
     return addcdiv(p, c.avg_weight, exp_avg, denom), NAdamState(exp_avg, exp_avg_sq)
 
 
-def _nadam_step_scalars(h, lr: float, step: int, mu_product) -> tuple[NAdamScalars, float]:
+def _nadam_step_scalars(
+    h: Mapping[str, Any], lr: float, step: int, mu_product: float | None
+) -> tuple[NAdamScalars, float]:
     beta1, beta2 = h["betas"]
     mu_product = 1.0 if mu_product is None else mu_product
     weights, mu_product = nadam_scalars(beta1, h["momentum_decay"], lr, step + 1, mu_product)
@@ -303,8 +317,8 @@ def nadam(h: Mapping[str, Any]) -> Algorithm:
 
 
 class RAdamState(NamedTuple):
-    exp_avg: Any
-    exp_avg_sq: Any
+    exp_avg: Coords
+    exp_avg_sq: Coords
 
 
 class RAdamScalars(NamedTuple):
@@ -315,7 +329,9 @@ class RAdamScalars(NamedTuple):
     rect: float
 
 
-def radam_update(p, g, state: RAdamState, h: DecayOptions, c: RAdamScalars):
+def radam_update(
+    p: Coords, g: Coords, state: RAdamState, h: DecayOptions, c: RAdamScalars
+) -> tuple[Coords, RAdamState]:
     """RAdam's step on one coordinate (or arrays of them): see :func:`radam`."""
     g, p = decay_start(g, p, c.lr, h.weight_decay, h.maximize, h.decoupled_weight_decay)
     exp_avg = lerp(state.exp_avg, g, 1.0 - h.betas[0])
@@ -327,7 +343,9 @@ def radam_update(p, g, state: RAdamState, h: DecayOptions, c: RAdamScalars):
     return p - corrected, RAdamState(exp_avg, exp_avg_sq)
 
 
-def _radam_step_scalars(h, lr: float, step: int, carry) -> tuple[RAdamScalars, None]:
+def _radam_step_scalars(
+    h: Mapping[str, Any], lr: float, step: int, carry: None
+) -> tuple[RAdamScalars, None]:
     beta1, beta2 = h["betas"]
     t = step + 1
     rect = radam_scalars(beta2, t)

@@ -10,6 +10,8 @@ import numpy as np
 from ..errors import FogwalkError
 from .common import (
     MAXIMIZE,
+    Coords,
+    Unread,
     addcdiv,
     decayed_average_of_squares,
     eps_param,
@@ -26,7 +28,7 @@ TORCH = "torch.optim.{} (PyTorch 2.13 documentation), the single-tensor implemen
 
 
 class SGDState(NamedTuple):
-    momentum_buffer: Any
+    momentum_buffer: Unread  # read only with momentum
 
 
 class SGDOptions(NamedTuple):
@@ -42,7 +44,9 @@ class SGDScalars(NamedTuple):
     first: bool  # the first update, which starts the momentum buffer at the gradient
 
 
-def sgd_update(p, g, state: SGDState, h: SGDOptions, c: SGDScalars):
+def sgd_update(
+    p: Coords, g: Coords, state: SGDState, h: SGDOptions, c: SGDScalars
+) -> tuple[Coords, SGDState]:
     """SGD's step on one coordinate (or arrays of them): see :func:`sgd`."""
     g = prepare_grad(g, p, h.weight_decay, h.maximize)
     buf = state.momentum_buffer
@@ -107,7 +111,7 @@ register_alias("nesterov", "sgd", "SGD with Nesterov momentum 0.9", momentum=0.9
 
 
 class AdagradState(NamedTuple):
-    state_sum: Any
+    state_sum: Coords
 
 
 class AdagradOptions(NamedTuple):
@@ -120,7 +124,9 @@ class AdagradScalars(NamedTuple):
     clr: float  # the learning rate decayed by lr_decay
 
 
-def adagrad_update(p, g, state: AdagradState, h: AdagradOptions, c: AdagradScalars):
+def adagrad_update(
+    p: Coords, g: Coords, state: AdagradState, h: AdagradOptions, c: AdagradScalars
+) -> tuple[Coords, AdagradState]:
     """Adagrad's step on one coordinate (or arrays of them): see :func:`adagrad`."""
     g = prepare_grad(g, p, h.weight_decay, h.maximize)
     state_sum = state.state_sum + g * g
@@ -172,9 +178,9 @@ def adagrad(h: Mapping[str, Any]) -> Algorithm:
 
 
 class RMSpropState(NamedTuple):
-    square_avg: Any
-    grad_avg: Any
-    momentum_buffer: Any
+    square_avg: Coords
+    grad_avg: Unread  # read only when centered
+    momentum_buffer: Unread  # read only with momentum
 
 
 class RMSpropOptions(NamedTuple):
@@ -186,7 +192,9 @@ class RMSpropOptions(NamedTuple):
     centered: bool
 
 
-def rmsprop_update(p, g, state: RMSpropState, h: RMSpropOptions, c: LearningRate):
+def rmsprop_update(
+    p: Coords, g: Coords, state: RMSpropState, h: RMSpropOptions, c: LearningRate
+) -> tuple[Coords, RMSpropState]:
     """RMSprop's step on one coordinate (or arrays of them): see :func:`rmsprop`."""
     g = prepare_grad(g, p, h.weight_decay, h.maximize)
     square_avg = decayed_average_of_squares(state.square_avg, g, h.alpha)
@@ -256,8 +264,8 @@ def rmsprop(h: Mapping[str, Any]) -> Algorithm:
 
 
 class AdadeltaState(NamedTuple):
-    square_avg: Any
-    acc_delta: Any
+    square_avg: Coords
+    acc_delta: Coords
 
 
 class AdadeltaOptions(NamedTuple):
@@ -267,7 +275,9 @@ class AdadeltaOptions(NamedTuple):
     eps: float
 
 
-def adadelta_update(p, g, state: AdadeltaState, h: AdadeltaOptions, c: LearningRate):
+def adadelta_update(
+    p: Coords, g: Coords, state: AdadeltaState, h: AdadeltaOptions, c: LearningRate
+) -> tuple[Coords, AdadeltaState]:
     """Adadelta's step on one coordinate (or arrays of them): see :func:`adadelta`."""
     g = prepare_grad(g, p, h.weight_decay, h.maximize)
     square_avg = decayed_average_of_squares(state.square_avg, g, h.rho)
