@@ -44,7 +44,11 @@ for _primitive in (
 def _maximum(a, b):
     if a != a or b != b:
         return a + b
-    return a if a > b else b
+    # No conditional expression (nor in _sign): inlined, its merged value makes numba warn
+    # that a variable "is not in scope" (see fogwalk.core.optimizers.common).
+    if a > b:
+        return a
+    return b
 
 
 def _sign(a):
@@ -52,7 +56,9 @@ def _sign(a):
         return 1.0
     if a < 0.0:
         return -1.0
-    return a if a != a else 0.0
+    if a != a:
+        return a
+    return 0.0
 
 
 overload(common.maximum, inline="always")(lambda a, b: _maximum)

@@ -4,6 +4,11 @@ The primitives take NumPy arrays or floats alike. The compiled engine runs
 the same bodies, compiled by numba, except for :func:`maximum` and
 :func:`sign`, which it gives scalar bodies of their own (see
 :mod:`fogwalk.core.compiled.steps`).
+
+numba inlines them into the loop; a name that a branch rebinds and that is read after
+the branches merge (``x = ...`` under an ``if``, then ``return x``) makes it warn, at
+every first compilation, that a variable "is not in scope". So every branch returns
+its own value here: nothing rebound in a branch outlives it.
 """
 
 from __future__ import annotations
@@ -76,9 +81,9 @@ def lerp(start: Coords, end: Coords, weight: float) -> Coords:
     if abs(weight) < 0.5:
         out *= weight
         out += start
-    else:
-        out *= weight - 1.0  # end - (end - start) * (1 - weight)
-        out += end
+        return out
+    out *= weight - 1.0  # end - (end - start) * (1 - weight)
+    out += end
     return out
 
 
@@ -106,9 +111,12 @@ def prepare_grad(grad: Coords, params: Coords, weight_decay: float, maximize: bo
 def prepare_grad(grad: Coords, params: Coords, weight_decay: float, maximize: bool) -> Coords:
     """Negate for ``maximize``, then add the L2 term, as every torch.optim update starts."""
     if maximize:
-        grad = np.negative(grad)
+        negated = np.negative(grad)
+        if weight_decay != 0.0:
+            return negated + weight_decay * params
+        return negated
     if weight_decay != 0.0:
-        grad = grad + weight_decay * params
+        return grad + weight_decay * params
     return grad
 
 
