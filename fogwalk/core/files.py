@@ -85,6 +85,16 @@ def atomic_output(
     untouched and nothing is left beside it.
     """
     target = Path(path)
+    if target.is_dir():
+        raise FogwalkError(f"cannot write {target}: it is a folder")
+    if target.exists() and not target.is_file():
+        # a device or a pipe (-o /dev/stdout): written to as it is, never replaced by a file
+        try:
+            with open(target, mode, **open_args) as stream:
+                yield stream
+        except OSError as error:
+            raise FogwalkError(f"cannot write {target}: {error.strerror or error}") from None
+        return
     handle, part = open_unnamed(target)
     try:
         with os.fdopen(os.dup(handle), mode, **open_args) as stream:

@@ -2,6 +2,7 @@
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -34,3 +35,9 @@ def test_a_failed_write_leaves_the_old_file_and_nothing_else(tmp_path):
 def test_a_missing_folder_is_named(tmp_path):
     with pytest.raises(FogwalkError, match="does not exist"), atomic_output(tmp_path / "no" / "x"):
         pass
+
+
+def test_a_device_is_written_to_not_replaced(tmp_path):
+    with atomic_output("/dev/null") as stream:
+        stream.write("rows\n")
+    assert Path("/dev/null").is_char_device()
