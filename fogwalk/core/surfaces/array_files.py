@@ -3,19 +3,42 @@
 from __future__ import annotations
 
 import re
+import tokenize
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from ..errors import FogwalkError
 from .base import Domain
 from .grid import GridSurface
-from .loaders import SNIFF_BYTES, index_axes, loader, make_grid
+from .loaders import SNIFF_BYTES, check_cells, check_text_size, index_axes, loader, make_grid
 
 _NUMBER = re.compile(
     r"^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|nan|inf|infinity)$", re.IGNORECASE
 )
 _MISSING = {"", "na", "n/a", "null", "none"}
+
+
+def _read_header(stream: IO[bytes], path: Path, what: str) -> tuple[int, ...]:
+    """The shape an array's header claims, checked before any data is read: the header must
+    parse, the values be real numbers, and the cells at most ``MAX_CELLS`` (a header may
+    claim any shape)."""
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+        else:
+            shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+    except (ValueError, SyntaxError, TypeError, tokenize.TokenError) as error:
+        detail = error.args[0] if isinstance(error, tokenize.TokenError) else error
+        reason = " ".join(str(detail).split())[:120] or type(error).__name__
+        message = f"{path}: not a valid NumPy array file ({what} has a broken header: {reason})"
+        raise FogwalkError(message) from None
+    if dtype.kind not in "biuf":
+        raise FogwalkError(f"{path}: {what} holds {dtype} values, not real numbers")
+    check_cells(path, shape, what)
+    return tuple(shape)
 
 
 def _numeric(array: np.ndarray, path: Path, what: str) -> np.ndarray:
@@ -40,11 +63,13 @@ def load_npy(
     Default domain: node indices, ``[0, nx - 1] x [0, ny - 1]``.
     """
     with path.open("rb") as stream:
+        shape = _read_header(stream, path, "the array")
+        if len(shape) != 2:
+            raise FogwalkError(f"{path}: a surface is a 2-D array, this one has shape {shape}")
+        stream.seek(0)
         # read_array checks the magic string and never unpickles: nothing in a file runs.
         z = np.lib.format.read_array(stream, allow_pickle=False)
     z = _numeric(z, path, "the array")
-    if z.ndim != 2:
-        raise FogwalkError(f"{path}: a surface is a 2-D array, this one has shape {z.shape}")
     x, y, note = index_axes(z.shape, domain)
     return make_grid(path, x, y, z, notes=[note], height_scale=height_scale)
 
@@ -80,6 +105,10 @@ def load_npz(path: Path, *, height_scale: float | None = None) -> GridSurface:
         if absent:
             found = ", ".join(archive.files) or "none"
             raise FogwalkError(f"{path}: needs arrays x, y and z; it has {found}")
+        for key in "xyz":  # only z is 2-D, but any array's header may claim a huge shape
+            member = names[key] if names[key] in archive.zip.namelist() else names[key] + ".npy"
+            with archive.zip.open(member) as stream:
+                _read_header(stream, path, key)
         x, y, z = (_numeric(archive[names[key]], path, key) for key in "xyz")
     x, y = _axis(x, path, "x", 1), _axis(y, path, "y", 0)
     if z.ndim == 2 and z.shape == (x.size, y.size) != (y.size, x.size):
@@ -190,6 +219,7 @@ def load_csv(
     naming the first two ``x`` and ``y`` demands it); anything else is a
     matrix, whose default domain is node indices (see :func:`index_axes`).
     """
+    check_text_size(path)
     text = path.read_bytes().decode("utf-8-sig")
     rows = [
         (number, line)

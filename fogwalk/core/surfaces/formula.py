@@ -25,6 +25,11 @@ MAX_DEPTH = 64
 # a float (lambdify writes it into NumPy code), so numerators and denominators stay below 1e300.
 MAX_BITS = 1 << 14
 MAX_FLOAT_BITS = 996
+# Size counts the nodes of the gradient's expression tree: derivatives grow fastest through
+# products (a product of n factors has a gradient of about 4 n^2 nodes) and towers of powers,
+# and SymPy's time to derive, simplify and compile grows with it (the Hessian, derived only
+# when asked, is some 20-100 times larger). 5,000 nodes compile in about a second.
+MAX_NODES = 5000
 DEFAULT_DOMAIN: Domain = (-3.0, 3.0, -3.0, 3.0)
 
 _CONSTANTS: dict[str, sp.Expr] = {"x": X, "y": Y, "pi": sp.pi, "e": sp.E}
@@ -230,7 +235,7 @@ class _Builder:
     def power(self, node: ast.BinOp) -> sp.Expr:
         base, exponent = self.build(node.left), self.build(node.right)
         if exponent.is_number and _magnitude(exponent) * _size(base) > MAX_BITS:
-            raise self.fail("a power too large", node)
+            raise self.fail(f"a power too large (more than {MAX_BITS} bits)", node)
         if base == 0 and exponent.is_number and exponent.is_negative:
             raise self.fail("division by zero", node)
         return base**exponent
@@ -263,10 +268,10 @@ class _Builder:
             raise self.fail(f"{value!r} is not a number", node)
         if isinstance(value, int):
             if value.bit_length() > MAX_FLOAT_BITS:
-                raise self.fail("a number too large", node)
+                raise self.fail("a number too large (the limit is 1e300)", node)
             return sp.Integer(value)
         if not np.isfinite(value):
-            raise self.fail("a number too large", node)
+            raise self.fail("a number too large (the limit is 1e300)", node)
         return sp.Float(value)
 
 
@@ -312,6 +317,17 @@ def _syntax_error(text: _Text, error: SyntaxError) -> FormulaError:
     if not error.offset:  # Python points nowhere when the text ends too soon ("x +")
         return text.error("it ends too soon", len(text.parsed.rstrip()))
     return text.error(message, error.offset - 1 + text.lead)  # this one counts characters
+
+
+def _count_nodes(expr: sp.Basic, limit: int) -> int:
+    """Nodes of the expression tree (shared parts counted each time), stopping past ``limit``:
+    a tree can grow exponentially while SymPy shares its parts, so it is never walked whole."""
+    count = 0
+    for _ in sp.preorder_traversal(expr):
+        count += 1
+        if count > limit:
+            break
+    return count
 
 
 def _check_numbers(expr: sp.Expr, text: _Text) -> None:
@@ -449,12 +465,25 @@ def formula_surface(text: str, domain: Domain | None = None) -> SymbolicSurface:
         description=f"The formula {name}; SymPy derives its exact gradient and Hessian.",
         source="formula",
     )
+    try:
+        size = sum(_count_nodes(part, MAX_NODES) for part in surface._gradient)
+    except RecursionError:
+        size = MAX_NODES + 1
+    if size > MAX_NODES:
+        raise FormulaError(
+            name,
+            f"too large: its gradient has more than {MAX_NODES} nodes, the limit (long "
+            "products and towers of powers grow fastest)",
+        )
     xmin, xmax, ymin, ymax = domain
     gx, gy = np.meshgrid(np.linspace(xmin, xmax, 33), np.linspace(ymin, ymax, 33))
     try:
         values, slope_x, slope_y = surface.value_and_grad(gx, gy)
     except (ArithmeticError, TypeError, ValueError, NameError) as error:
-        raise FormulaError(name, f"it cannot be evaluated ({error})") from None
+        reason = " ".join(str(error).split())[:120]
+        raise FormulaError(name, f"it cannot be evaluated ({reason})") from None
+    except RecursionError:
+        raise FormulaError(name, "too complex to compile") from None
     usable = np.isfinite(slope_x) & np.isfinite(slope_y)
     start = pick_start(gx, gy, np.where(usable, values, np.nan))
     return dataclasses.replace(surface, start=start)

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from scipy.interpolate import RectBivariateSpline
 
 MAX_SIDE = 1024  # nodes per side; the renderer's finest level of detail is 1024^2
+# Shrinking never takes a side below this many nodes (or below what it has): a long thin grid
+# (2 x 3000) shrinks along its long side only, so both sides keep the 2 nodes a grid needs.
+MIN_KEPT = 4
 
 
 class GridSurface:
@@ -41,7 +44,9 @@ class GridSurface:
 
     A grid with more than ``max_side`` nodes on a side is shrunk first, by
     the same whole factor on both axes, each new node the mean of the valid
-    nodes of its block; :attr:`notes` says so and a warning is emitted.
+    nodes of its block; :attr:`notes` says so and a warning is emitted. A
+    short side is shrunk less, so that it keeps at least 4 nodes (or all it
+    has): a 2 x 3000 grid becomes 2 x 1000.
 
     Parameters
     ----------
@@ -88,11 +93,12 @@ class GridSurface:
         x, y, z = _check_grid(x, y, z)
         notes = list(notes)
         if max(z.shape) > max_side:
-            factor = math.ceil(max(z.shape) / max_side)
+            factor = math.ceil(max(z.shape) / max(max_side, MIN_KEPT))
             shape = z.shape
             x, y, z = downsample(x, y, z, factor)
+            times = f"{factor} times" if min(shape) // factor >= MIN_KEPT else "along its long side"
             note = (
-                f"{shape[1]} x {shape[0]} nodes shrunk {factor} times to "
+                f"{shape[1]} x {shape[0]} nodes shrunk {times} to "
                 f"{z.shape[1]} x {z.shape[0]} (block means of the valid nodes)"
             )
             notes.append(note)
@@ -180,7 +186,7 @@ def _check_grid(
     try:
         x = np.array(x, dtype=float).ravel()
         y = np.array(y, dtype=float).ravel()
-        z = np.array(z, dtype=float)
+        z = np.asarray(z, dtype=float)  # no copy of a big float grid: it is not written to
     except (TypeError, ValueError):
         raise FogwalkError("a grid needs numeric axes and heights") from None
     if z.ndim != 2 or z.shape != (y.size, x.size):
@@ -209,7 +215,7 @@ def _fit(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> RectBivariateSpline:
 
 def _refine(axis: np.ndarray, z: np.ndarray, along: int) -> tuple[np.ndarray, np.ndarray]:
     """Halve the steps of a short axis until it has 4 nodes, interpolating linearly."""
-    while axis.size < 4:
+    while 1 < axis.size < 4:  # a grid has at least 2 nodes a side: 1 would never grow
         finer = np.sort(np.concatenate([axis, (axis[:-1] + axis[1:]) / 2]))
         left = np.clip(np.searchsorted(axis, finer, side="right") - 1, 0, axis.size - 2)
         weight = (finer - axis[left]) / (axis[left + 1] - axis[left])
@@ -265,7 +271,8 @@ def downsample(
     y : (ny,) array
     z : (ny, nx) array
     factor : int
-        At least 1.
+        At least 1; a side of fewer than ``4 * factor`` nodes is shrunk less,
+        keeping at least 4 nodes (or all it has).
 
     Returns
     -------
@@ -273,16 +280,22 @@ def downsample(
         The coarser grid.
     """
     ny, nx = z.shape
-    by, bx = -(-ny // factor), -(-nx // factor)
-    padded = np.full((by * factor, bx * factor), np.nan)
+    fy, fx = _factor(ny, factor), _factor(nx, factor)
+    by, bx = -(-ny // fy), -(-nx // fx)
+    padded = np.full((by * fy, bx * fx), np.nan)
     padded[:ny, :nx] = z
-    blocks = padded.reshape(by, factor, bx, factor)
+    blocks = padded.reshape(by, fy, bx, fx)
     valid = np.isfinite(blocks)
     counts = valid.sum(axis=(1, 3))
     sums = np.where(valid, blocks, 0.0).sum(axis=(1, 3))
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    return _block_mean(x, factor), _block_mean(y, factor), means
+    return _block_mean(x, fx), _block_mean(y, fy), means
+
+
+def _factor(size: int, factor: int) -> int:
+    """The factor a side of ``size`` nodes is shrunk by: ``factor``, or less for a short side."""
+    return max(1, min(factor, size // MIN_KEPT))
 
 
 def _block_mean(axis: np.ndarray, factor: int) -> np.ndarray:

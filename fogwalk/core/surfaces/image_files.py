@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import FogwalkError
 from .base import Domain
 from .grid import GridSurface
-from .loaders import loader, make_grid
+from .loaders import check_cells, check_text_size, loader, make_grid
 from .start import check_domain
 
 if TYPE_CHECKING:
@@ -87,6 +87,8 @@ def load_image(
     notes: list[str] = []
     try:
         with Image.open(path) as image:
+            width, height = image.size  # from the header: refuse a huge image before decoding
+            check_cells(path, (height, width), "the image")
             image.load()  # decode now: a truncated file fails here, not later
             z = _heights(image, notes)
     except Image.DecompressionBombError as error:
@@ -126,6 +128,7 @@ def load_asc(path: Path, *, height_scale: float | None = None) -> GridSurface:
     ``NODATA_value``, whose cells are holes. Nodes sit at cell centres, in map
     units; heights are as stored, times ``height_scale`` (default 1).
     """
+    check_text_size(path)
     lines = path.read_bytes().decode("ascii").splitlines()
     header, start = _asc_header(path, lines)
     absent = [k for k in ("ncols", "nrows", "cellsize") if k not in header]
@@ -133,9 +136,15 @@ def load_asc(path: Path, *, height_scale: float | None = None) -> GridSurface:
         raise FogwalkError(f"{path}: the header lacks {', '.join(absent) or 'xllcorner'}")
     if not ({"yllcorner", "yllcenter"} & set(header)):
         raise FogwalkError(f"{path}: the header lacks yllcorner")
-    nx, ny, cell = int(header["ncols"]), int(header["nrows"]), header["cellsize"]
-    if nx != header["ncols"] or ny != header["nrows"] or nx < 1 or ny < 1 or not cell > 0:
-        raise FogwalkError(f"{path}: ncols, nrows and cellsize must be positive")
+    ncols, nrows, cell = header["ncols"], header["nrows"], header["cellsize"]
+    whole = all(np.isfinite(v) and v >= 1 and v == int(v) for v in (ncols, nrows))
+    if not whole or not (np.isfinite(cell) and cell > 0):
+        raise FogwalkError(
+            f"{path}: ncols, nrows and cellsize must be positive (ncols and nrows whole "
+            f"numbers), got ncols {ncols:g}, nrows {nrows:g}, cellsize {cell:g}"
+        )
+    nx, ny = int(ncols), int(nrows)
+    check_cells(path, (ny, nx))
     values = np.array(" ".join(lines[start:]).split(), dtype=float)
     if values.size != nx * ny:
         cut = " (truncated?)" if values.size < nx * ny else ""

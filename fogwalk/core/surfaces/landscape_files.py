@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import FogwalkError
 from .grid import GridSurface
-from .loaders import loader, make_grid
+from .loaders import check_cells, loader, make_grid
 
 if TYPE_CHECKING:
     import h5py
@@ -38,6 +38,40 @@ def _open(path: Path) -> Iterator:
     except OSError as error:  # not HDF5, truncated, locked
         reason = " ".join(str(error).split()) or "unreadable"
         raise FogwalkError(f"{path}: not a readable HDF5 file ({reason})") from None
+    except RuntimeError as error:  # HDF5's own failures, such as a loop of soft links
+        reason = " ".join(str(error).split()) or "unreadable"
+        raise FogwalkError(f"{path}: a broken HDF5 file ({reason})") from None
+
+
+def _item(path: Path, file: h5py.File, name: str) -> object | None:
+    """The object ``name`` links to, or None for a link that leads nowhere (dangling, a loop).
+
+    External links are not followed: they would open another file, which could be
+    anything (a FIFO blocks), named by the file being read.
+    """
+    import h5py
+
+    link = file.get(name, getlink=True)
+    if isinstance(link, h5py.ExternalLink):
+        return None
+    try:
+        return file[name]
+    except (KeyError, RuntimeError, OSError):
+        return None
+
+
+def _dataset(path: Path, file: h5py.File, name: str) -> h5py.Dataset:
+    """A dataset at the top of the file, refused if it is a broken link, not a dataset or
+    holds more than ``MAX_CELLS`` values (checked from its shape before reading it)."""
+    import h5py
+
+    item = _item(path, file, name)
+    if item is None:
+        raise FogwalkError(f"{path}: {name} is a link that leads to no dataset")
+    if not isinstance(item, h5py.Dataset):
+        raise FogwalkError(f"{path}: {name} is a group, not a dataset")
+    check_cells(path, item.shape, name)
+    return item
 
 
 def _axes(path: Path, file: h5py.File) -> tuple[np.ndarray, np.ndarray]:
@@ -51,17 +85,19 @@ def _axes(path: Path, file: h5py.File) -> tuple[np.ndarray, np.ndarray]:
         raise FogwalkError(f"{path}: not a loss-landscape surface file: no xcoordinates ({found})")
     if "ycoordinates" not in file:
         raise FogwalkError(f"{path}: a 1-D loss curve (no ycoordinates), not a surface")
-    x = np.asarray(file["xcoordinates"][()], dtype=float).ravel()
-    y = np.asarray(file["ycoordinates"][()], dtype=float).ravel()
+    x = np.asarray(_dataset(path, file, "xcoordinates")[()], dtype=float).ravel()
+    y = np.asarray(_dataset(path, file, "ycoordinates")[()], dtype=float).ravel()
+    check_cells(path, (y.size, x.size), "the grid of xcoordinates and ycoordinates")
     return x, y
 
 
 def _surface_names(file: h5py.File, size: int) -> list[str]:
     import h5py
 
+    items = {name: _item(Path(file.filename), file, name) for name in file}  # no broken links
     return [
         name
-        for name, item in file.items()
+        for name, item in items.items()
         if isinstance(item, h5py.Dataset)
         and item.ndim == 2
         and item.size == size
@@ -108,14 +144,24 @@ def load_landscape(
     The axes are ``xcoordinates`` and ``ycoordinates`` (the multiples of the two
     direction vectors); cells still -1 (not computed) are holes.
     """
+    import h5py
+
     name = DEFAULT_DATASET if dataset is None else dataset
     with _open(path) as file:
         x, y = _axes(path, file)
         available = _surface_names(file, x.size * y.size)
         if name not in available:
             listed = ", ".join(available) or "none"
-            raise FogwalkError(f"{path}: no 2-D dataset {name!r}; it has: {listed}")
-        raw = np.asarray(file[name][()], dtype=float)
+            linked = file.get(name, getlink=True) is not None
+            dangling = linked and _item(path, file, name) is None
+            item = None if dangling or not linked else _item(path, file, name)
+            if isinstance(item, h5py.Dataset):  # there, but not on the grid
+                shape = " x ".join(map(str, item.shape))
+                why = f" ({name} is {shape}, not the {y.size} x {x.size} of the coordinates)"
+            else:
+                why = " (a link that leads to no dataset)" if dangling else ""
+            raise FogwalkError(f"{path}: no 2-D dataset {name!r}{why}; it has: {listed}")
+        raw = np.asarray(_dataset(path, file, name)[()], dtype=float)
     # The layout, from loss-landscape's own source (plot_surface.py, scheduler.py):
     #   crunch():  shape = (len(xcoordinates), len(ycoordinates)); losses = -np.ones(shape)
     #              ...  losses.ravel()[ind] = loss

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
+import os
+import stat
+import tokenize
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +21,13 @@ from .grid import GridSurface
 from .start import check_domain
 
 SNIFF_BYTES = 4096
+# The most cells a file may hold: 8192^2 (a big DEM), 512 MB of float64, read and shrunk to
+# the 1024^2 the renderer shows in seconds. A loader checks the shape its header claims before
+# reading any data, so a file that claims 50,000^2 cells is refused at once.
+MAX_SIDE_READ = 8192
+MAX_CELLS = MAX_SIDE_READ * MAX_SIDE_READ
+# Text grids (CSV, ESRI ASCII) have no header to trust: their size in bytes is checked first.
+MAX_TEXT_BYTES = 1 << 30
 OPTIONS = ("domain", "height_scale", "dataset")
 
 
@@ -125,11 +136,70 @@ def loader_filters() -> list[str]:
     return [*filters, "All files (*)"]
 
 
-def _check_file(path: Path) -> bytes:
-    if not path.exists():
-        raise FogwalkError(f"no such file: {path}")
-    if path.is_dir():
+def check_cells(path: Path, shape: tuple[int, ...], what: str = "") -> None:
+    """Refuse a grid of ``shape`` with more than :data:`MAX_CELLS` cells, before reading it.
+
+    Raises
+    ------
+    FogwalkError
+        Naming the file, the shape and the limit.
+    """
+    cells = 1
+    for side in shape:
+        cells *= int(side)
+    if cells > MAX_CELLS:
+        size = " x ".join(str(int(side)) for side in shape)
+        raise FogwalkError(
+            f"{path}: {what or 'the grid'} has {size} = {cells:,} cells, more than the "
+            f"{MAX_CELLS:,} ({MAX_SIDE_READ} x {MAX_SIDE_READ}) FogWalk reads"
+        )
+
+
+def check_text_size(path: Path) -> None:
+    """Refuse a text grid of more than :data:`MAX_TEXT_BYTES` bytes, before reading it."""
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise FogwalkError(
+            f"{path}: {size:,} bytes of text, more than the {MAX_TEXT_BYTES:,} FogWalk reads"
+        )
+
+
+def check_regular(path: Path) -> os.stat_result:
+    """The file's status, if it is a regular file (checked before it is opened).
+
+    A FIFO, a device (``/dev/zero``, ``/dev/stdin``) or a socket would block or
+    never end when read: they are refused, as are folders and symlink loops.
+
+    Raises
+    ------
+    FogwalkError
+        Naming the path and what it is instead.
+    """
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        raise FogwalkError(f"no such file: {path}") from None
+    except (OSError, ValueError) as error:
+        if getattr(error, "errno", None) == errno.ELOOP:
+            raise FogwalkError(f"{path}: a loop of symbolic links, not a file") from None
+        reason = getattr(error, "strerror", None) or str(error)
+        raise FogwalkError(f"cannot read {path}: {reason}") from None
+    if stat.S_ISDIR(status.st_mode):
         raise FogwalkError(f"{path} is a folder, not a surface file")
+    if not stat.S_ISREG(status.st_mode):
+        kind = (
+            "a FIFO (named pipe)"
+            if stat.S_ISFIFO(status.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(status.st_mode)
+            else "a device"
+        )
+        raise FogwalkError(f"{path} is {kind}, not a regular file: FogWalk reads only files")
+    return status
+
+
+def _check_file(path: Path) -> bytes:
+    check_regular(path)
     try:
         with path.open("rb") as stream:
             head = stream.read(SNIFF_BYTES)
@@ -161,7 +231,19 @@ def find_loader(path: str | Path) -> Loader:
 
 
 # What a broken or mislabelled file makes the libraries raise; anything else is a bug.
-_READ_ERRORS = (OSError, ValueError, EOFError, KeyError, IndexError, TypeError, zipfile.BadZipFile)
+_READ_ERRORS = (
+    OSError,
+    ValueError,
+    EOFError,
+    KeyError,
+    IndexError,
+    TypeError,
+    OverflowError,
+    SyntaxError,  # a NumPy header is a Python literal: a broken one fails to parse
+    tokenize.TokenError,
+    UnicodeError,
+    zipfile.BadZipFile,
+)
 
 
 def load_surface(
@@ -216,6 +298,7 @@ def load_surface(
         raise FogwalkError(f"{path}: too large to read into memory") from None
     except _READ_ERRORS as error:
         reason = " ".join(str(error).split()) or type(error).__name__  # one line
+        reason = reason if len(reason) <= 200 else reason[:197] + "..."
         raise FogwalkError(f"{path}: not a valid {entry.label} file ({reason})") from None
 
 
@@ -265,8 +348,9 @@ def make_grid(
             y, z = y[::-1], z[::-1]
     scale = 1.0 if height_scale is None else _check_scale(height_scale)
     notes = list(notes)
-    with np.errstate(all="ignore"):
-        z = z * scale
+    if scale != 1:
+        with np.errstate(all="ignore"):
+            z = z * scale
     missing = int(np.count_nonzero(~np.isfinite(z)))
     if missing and missing < z.size:
         notes.append(f"{missing} of {z.size} nodes have no data: holes")

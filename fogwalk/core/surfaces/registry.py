@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import os
+import stat
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +22,7 @@ _SURFACES: dict[str, Surface] = {}
 # few files are kept, as a 1024^2 grid and its spline take about 20 MB.
 _RECENT: dict[str, OrderedDict[tuple, Surface]] = {"file": OrderedDict(), "formula": OrderedDict()}
 _RECENT_SIZE = {"file": 4, "formula": 32}
+_RECENT_LOCK = threading.Lock()
 
 
 def register_surface(surface: Surface) -> Surface:
@@ -81,7 +85,7 @@ def get_surface(
     from .loaders import has_known_extension
 
     path = _resolve(text, base_dir)
-    if text and (_is_file(path) or has_known_extension(text)):
+    if text and (_names_file(path) or has_known_extension(text)):
         return _load_file(path, domain)
     return _formula(text, surface, domain)
 
@@ -95,33 +99,36 @@ def _resolve(text: str, base_dir: str | os.PathLike[str] | None) -> Path:
     return path
 
 
-def _is_file(path: Path) -> bool:
+def _names_file(path: Path) -> bool:
+    """Whether ``path`` is something other than a folder: a file, or a FIFO, device or link
+    loop that loading then refuses with its own message (not "bad formula '/dev/zero'")."""
     try:
-        return path.is_file()
-    except (OSError, ValueError):  # a long formula is a file name too long for the system
+        return not stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError as error:  # a long formula is a file name too long for the system
+        return error.errno == errno.ELOOP
+    except ValueError:  # a NUL in the text
         return False
 
 
 def _remember(kind: str, key: tuple[object, ...], make: Callable[[], Surface]) -> Surface:
     recent = _RECENT[kind]
-    if key in recent:
-        recent.move_to_end(key)
-        return recent[key]
-    made = make()
-    recent[key] = made
-    while len(recent) > _RECENT_SIZE[kind]:
-        recent.popitem(last=False)
+    with _RECENT_LOCK:  # the window's loading and engine threads ask too
+        if key in recent:
+            recent.move_to_end(key)
+            return recent[key]
+    made = make()  # outside the lock: a slow file holds up no other thread
+    with _RECENT_LOCK:
+        recent[key] = made
+        while len(recent) > _RECENT_SIZE[kind]:
+            recent.popitem(last=False)
     return made
 
 
 def _load_file(path: Path, domain: Domain | None) -> Surface:
-    from .loaders import load_surface
+    from .loaders import check_regular, load_surface
 
-    try:
-        stat = path.stat()
-    except OSError:
-        raise FogwalkError(f"no such file: {path}") from None
-    key = (str(path), stat.st_mtime_ns, stat.st_size, domain)
+    status = check_regular(path)  # before anything opens it: a FIFO would block
+    key = (str(path), status.st_mtime_ns, status.st_size, domain)
     return _remember("file", key, lambda: load_surface(path, domain=domain))
 
 
