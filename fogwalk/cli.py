@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 
@@ -202,22 +203,25 @@ def _opened(source: str, args: argparse.Namespace):
 def _export(args: argparse.Namespace) -> int:
     from .core.export import parse_size
     from .core.session import export_settings
+    from .core.sizes import check_run_size, frame_total
     from .core.video import check_size, check_target
 
     opened, scene = _opened(args.source, args)
     width, height = parse_size(args.size) if args.size is not None else (None, None)
-    settings = export_settings(
-        scene,
-        opened.settings,
-        fps=args.fps,
-        frames=args.frames,
-        steps_per_frame=args.steps_per_frame,
-        camera=args.camera,
-        layout=args.layout,
-        title=args.title,
-        width=width,
-        height=height,
-    )
+    with _naming(args.source):  # the run and the video are refused here if too big
+        settings = export_settings(
+            scene,
+            opened.settings,
+            fps=args.fps,
+            frames=args.frames,
+            steps_per_frame=args.steps_per_frame,
+            camera=args.camera,
+            layout=args.layout,
+            title=args.title,
+            width=width,
+            height=height,
+        )
+        check_run_size(scene, frame_total(scene, settings))
     check_size(args.output, settings.width, settings.height)
     check_target(args.output, args.overwrite)
     return _render_video(scene, settings, args)
@@ -262,6 +266,15 @@ def _render_video(scene, settings, args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _naming(source: str):
+    """A size or run error, prefixed with the source it is about (a scenario's steps...)."""
+    try:
+        yield
+    except FogwalkError as error:
+        raise FogwalkError(f"{source}: {error}") from None
+
+
 def _progress_bar(started: float):
     import time
 
@@ -282,7 +295,8 @@ def _trace(args: argparse.Namespace) -> int:
     from .core.trace import write_csv, write_json
 
     _, scene = _opened(args.surface, args)
-    run = compute_run(scene)
+    with _naming(args.surface):
+        run = compute_run(scene)
     fmt = args.format or ("json" if (args.output or "").lower().endswith(".json") else "csv")
     write = write_json if fmt == "json" else write_csv
     if args.output:

@@ -34,3 +34,14 @@ ERROR_TEXT_COLOR = "#d7263d"  # a message under a field that holds something wro
 
 # Playback speed, steps per second; at the top of the range playback keeps up with the engine.
 SPEED_RANGE = (0.5, 5000.0)
+
+# How much memory one run's per-step records (xy, loss, grad: 5 float64 a walker a step) may
+# take: half of what this machine (or its container) has. The terrain, the window or the
+# encoder and the rest of the machine need the other half; a run that swaps is a hang.
+RUN_MEMORY_SHARE = 0.5
+RUN_MEMORY_FALLBACK = 4 << 30  # bytes, where the machine's memory cannot be read
+MAX_STEPS = 10**9  # beyond any walk worth watching (55 hours at the fastest playback)
+# A video's frames: each takes tens of milliseconds to draw and encode, so 100,000 frames
+# (55 minutes at 30 fps) already render for about an hour.
+MAX_FRAMES = 100_000
+SCENARIO_MAX_BYTES = 1 << 20  # a scenario file is a page of settings, not data

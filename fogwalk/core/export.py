@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .defaults import MAX_STEPS
 from .errors import FogwalkError
 from .scene import LAYOUTS
 
 # How the camera moves during a video: as the scene has it, slowly around, behind a hiker.
 CAMERA_MOTIONS = ("still", "orbit", "follow")
+MAX_TITLE = 200  # characters: one line across the top of a frame
 SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
 
 
@@ -44,6 +46,18 @@ class VideoSettings:
             raise FogwalkError(f"camera must be one of {motions}, got {self.camera!r}")
         if self.layout not in LAYOUTS:
             raise FogwalkError(f"layout must be one of {', '.join(LAYOUTS)}, got {self.layout!r}")
+        if not (16 <= self.width <= 7680 and 16 <= self.height <= 4320):
+            raise FogwalkError(
+                f"video size {self.width}x{self.height} is out of range (16x16 to 7680x4320)"
+            )
+        if not 0.1 <= self.fps <= 240:  # also NaN
+            raise FogwalkError(f"frame rate {self.fps} is out of range (0.1 to 240)")
+        if len(self.title) > MAX_TITLE:
+            raise FogwalkError(f"the title is {len(self.title):,} characters; at most {MAX_TITLE}")
+        for name in ("first_step", "last_step", "steps_per_frame"):
+            value = getattr(self, name)
+            if value is not None and value > MAX_STEPS:
+                raise FogwalkError(f"{name} = {value:,} is beyond any run (at most {MAX_STEPS:,})")
         if self.steps_per_frame < 1:
             raise FogwalkError(f"steps per frame must be 1 or more, got {self.steps_per_frame}")
         if self.frames is not None and self.frames < 1:

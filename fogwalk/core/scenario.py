@@ -5,17 +5,18 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import reprlib
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from .defaults import HIKER_COLORS
+from .defaults import FOG_COLOR, HIKER_COLORS, SCENARIO_MAX_BYTES
 from .errors import FogwalkError
 from .export import VideoSettings
 from .files import atomic_output
-from .scene import Fog, Hiker, Scene
+from .scene import Fog, Hiker, Scene, parse_color
 from .surfaces.loaders import has_known_extension
 
 SCHEMA_VERSION = 1
@@ -72,6 +73,15 @@ _HIKER_KEYS = {
 }
 
 
+_SHOW = reprlib.Repr()
+_SHOW.maxstring, _SHOW.maxother, _SHOW.maxlist, _SHOW.maxlevel = 40, 40, 6, 3
+
+
+def _shown(value: object) -> str:
+    """A value as an error message shows it: short, on one line, however big or deep."""
+    return _SHOW.repr(value)
+
+
 def _checked(table: dict, schema: dict, where: str) -> dict:
     """The table's values, after checking every key is known and of the expected type."""
     for key, value in table.items():
@@ -80,16 +90,28 @@ def _checked(table: dict, schema: dict, where: str) -> dict:
             raise FogwalkError(f"{where}.{key} is not a scenario key; {where} takes: {known}")
         types, expected = schema[key]
         if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
-            raise FogwalkError(f"{where}.{key} must be {expected}, got {value!r}")
+            raise FogwalkError(f"{where}.{key} must be {expected}, got {_shown(value)}")
     return table
 
 
+def _numbers(value: object, count: int) -> bool:
+    """Whether ``value`` is a list of ``count`` finite numbers (not booleans)."""
+    return (
+        isinstance(value, list)
+        and len(value) == count
+        and all(isinstance(v, NUMBER) and not isinstance(v, bool) for v in value)
+        and all(abs(v) < float("inf") for v in value)
+    )
+
+
 def _points(value: list, where: str) -> tuple[tuple[float, float], ...]:
-    try:
-        points = tuple((float(x), float(y)) for x, y in value)
-    except (TypeError, ValueError):
-        raise FogwalkError(f"{where} must be a list of [x, y] pairs, got {value!r}") from None
-    return points
+    for index, point in enumerate(value):
+        if not _numbers(point, 2):
+            raise FogwalkError(
+                f"{where} must be a list of [x, y] pairs of finite numbers; "
+                f"{where}[{index}] is {_shown(point)}"
+            )
+    return tuple((float(x), float(y)) for x, y in value)
 
 
 def _source(text: str, base_dir: Path) -> str:
@@ -110,9 +132,10 @@ def scenario_from_dict(data: dict, base_dir: Path) -> tuple[Scene, VideoSettings
     sections = {"schema_version", "hikers", *_SCHEMA}
     for key, value in data.items():
         if key not in sections:
-            raise FogwalkError(f"{key} is not a scenario section; known: {', '.join(sections)}")
+            name = key if len(key) <= 40 else _shown(key)
+            raise FogwalkError(f"{name} is not a scenario section; known: {', '.join(sections)}")
         if key in _SCHEMA and not isinstance(value, dict):
-            raise FogwalkError(f"[{key}] must be a table, got {value!r}")
+            raise FogwalkError(f"[{key}] must be a table, got {_shown(value)}")
     get = {name: _checked(data.get(name, {}), schema, name) for name, schema in _SCHEMA.items()}
     changes: dict[str, Any] = {}
     surface = get["surface"]
@@ -120,8 +143,12 @@ def scenario_from_dict(data: dict, base_dir: Path) -> tuple[Scene, VideoSettings
         changes["surface"] = _source(surface["source"], base_dir)
     if "domain" in surface:
         domain = surface["domain"]
-        if len(domain) != 4 or not all(isinstance(v, NUMBER) for v in domain):
-            raise FogwalkError(f"surface.domain must be [xmin, xmax, ymin, ymax], got {domain!r}")
+        xmin, xmax, ymin, ymax = domain if _numbers(domain, 4) else (0, 0, 0, 0)
+        if not (xmin < xmax and ymin < ymax):
+            raise FogwalkError(
+                "surface.domain must be [xmin, xmax, ymin, ymax], finite, xmin < xmax and "
+                f"ymin < ymax, got {_shown(domain)}"
+            )
         changes["domain"] = tuple(float(v) for v in domain)
     if "dataset" in surface:
         changes["dataset"] = surface["dataset"]
@@ -132,7 +159,13 @@ def scenario_from_dict(data: dict, base_dir: Path) -> tuple[Scene, VideoSettings
     if "steps" in get["start"]:
         changes["steps"] = get["start"]["steps"]
     if get["fog"]:
-        changes["fog"] = Fog(**get["fog"])
+        fog = dict(get["fog"])
+        if "color" in fog:
+            fog["color"] = _color(fog["color"], "fog.color", FOG_COLOR)
+        try:
+            changes["fog"] = Fog(**fog)
+        except FogwalkError as error:
+            raise FogwalkError(f"[fog]: {error}") from None
     renames = {
         "terrain": {"resolution": "resolution", "height": "height"},
         "view": {"layout": "layout", "camera": "camera"},
@@ -142,14 +175,45 @@ def scenario_from_dict(data: dict, base_dir: Path) -> tuple[Scene, VideoSettings
         for key, field in keys.items():
             if key in get[section]:
                 changes[field] = get[section][key]
-    scene = Scene(**changes)
-    settings = VideoSettings(**get["export"])
+    try:
+        scene = Scene(**changes)
+    except FogwalkError as error:
+        raise FogwalkError(f"{_scene_key(str(error))}: {error}") from None
+    try:
+        settings = VideoSettings(**get["export"])
+    except FogwalkError as error:
+        raise FogwalkError(f"[export]: {error}") from None
     return scene, settings
+
+
+_SCENE_KEYS = {
+    "resolution": "terrain.resolution",
+    "height": "terrain.height",
+    "steps": "start.steps",
+    "layout": "view.layout",
+    "camera": "view.camera",
+    "domain": "surface.domain",
+    "start": "start.points",
+    "speed": "playback.speed",
+}
+
+
+def _scene_key(message: str) -> str:
+    """The scenario key a Scene's message is about (its messages start with the field)."""
+    first = message.split(" ", 1)[0]
+    return _SCENE_KEYS.get(first, "scenario")
+
+
+def _color(value: str, where: str, example: str) -> str:
+    try:
+        return parse_color(value, example)
+    except FogwalkError as error:
+        raise FogwalkError(f"{where}: {error}") from None
 
 
 def _hikers(value: object) -> tuple[Hiker, ...]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise FogwalkError(f"hikers must be a list of [[hikers]] tables, got {value!r}")
+        raise FogwalkError(f"hikers must be a list of [[hikers]] tables, got {_shown(value)}")
     hikers = []
     for index, table in enumerate(value):
         where = f"hikers[{index}]"
@@ -157,6 +221,7 @@ def _hikers(value: object) -> tuple[Hiker, ...]:
         if "optimizer" not in table:
             raise FogwalkError(f'{where} needs an optimizer, e.g. optimizer = "adam:lr=0.01"')
         color = table.get("color", HIKER_COLORS[index % len(HIKER_COLORS)])
+        color = _color(color, f"{where}.color", HIKER_COLORS[index % len(HIKER_COLORS)])
         try:  # the hiker parses its optimizer once, here
             hikers.append(Hiker(table["optimizer"], color, table.get("enabled", True)))
         except FogwalkError as error:
@@ -168,19 +233,39 @@ def load_scenario(path: str | os.PathLike) -> tuple[Scene, VideoSettings]:
     """Read a scenario file; a bad one raises FogwalkError naming the file and the key."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(_read_text(path))
     except FileNotFoundError:
         raise FogwalkError(f"no such scenario file: {path}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise FogwalkError(f"cannot read {path}: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise FogwalkError(f"{path} is not valid TOML: {error}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise FogwalkError(
+            f"{path} nests arrays or tables too deeply to be a scenario (a scenario is a few "
+            "flat tables)"
+        ) from None
     try:
         return scenario_from_dict(data, path.parent.resolve())
     except FogwalkError as error:
         raise FogwalkError(f"{path}: {error}") from None
     except TypeError as error:  # a value of the right type that a constructor still refused
         raise FogwalkError(f"{path}: {error}") from None
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, refused before reading when it cannot be a scenario (too big, a device)."""
+    if path.exists() and not path.is_file():  # a folder, a pipe, /dev/zero: never read it
+        raise FogwalkError(f"{path} is not a regular file, so not a scenario")
+    with path.open("rb") as stream:
+        data = stream.read(SCENARIO_MAX_BYTES + 1)  # never more: it may grow as we read
+    if len(data) > SCENARIO_MAX_BYTES:
+        size = max(path.stat().st_size, len(data))
+        raise FogwalkError(
+            f"{path} is {size / 1e6:.1f} MB; a scenario file is at most "
+            f"{SCENARIO_MAX_BYTES // 1024} kB of settings (surfaces go in files of their own)"
+        )
+    return data.decode("utf-8")
 
 
 def scenario_to_dict(scene: Scene, settings: VideoSettings, base_dir: Path) -> dict:

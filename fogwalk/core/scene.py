@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -12,9 +14,60 @@ from .defaults import (
     FOG_COLOR,
     FOG_RADIUS_RANGE,
     HIKER_COLORS,
+    SPEED_RANGE,
 )
 from .errors import FogwalkError
 from .optimizers import Optimizer, make_optimizer
+
+# The colour names a scene takes besides '#rrggbb' (core cannot ask Qt which names it knows;
+# every renderer takes the hex each name becomes).
+NAMED_COLORS = {
+    "black": "#000000",
+    "white": "#ffffff",
+    "gray": "#808080",
+    "grey": "#808080",
+    "silver": "#c0c0c0",
+    "red": "#ff0000",
+    "maroon": "#800000",
+    "orange": "#ffa500",
+    "gold": "#ffd700",
+    "yellow": "#ffff00",
+    "olive": "#808000",
+    "lime": "#00ff00",
+    "green": "#008000",
+    "teal": "#008080",
+    "cyan": "#00ffff",
+    "aqua": "#00ffff",
+    "blue": "#0000ff",
+    "navy": "#000080",
+    "purple": "#800080",
+    "magenta": "#ff00ff",
+    "fuchsia": "#ff00ff",
+    "pink": "#ffc0cb",
+    "brown": "#a52a2a",
+}
+_HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def parse_color(text: object, example: str = HIKER_COLORS[0]) -> str:
+    """A colour as ``'#rrggbb'``: from ``'#rrggbb'``, ``'#rgb'`` or one of :data:`NAMED_COLORS`.
+
+    Raises
+    ------
+    FogwalkError
+        ``'not a colour' is not a colour such as '#ff5a36' ...``
+    """
+    if isinstance(text, str):
+        name = text.strip().lower()
+        if name in NAMED_COLORS:
+            return NAMED_COLORS[name]
+        if _HEX.fullmatch(name):
+            return "#" + "".join(c * 2 for c in name[1:]) if len(name) == 4 else name
+    shown = repr(text) if len(repr(text)) <= 40 else repr(text)[:37] + "..."
+    raise FogwalkError(
+        f"{shown} is not a colour such as {example!r} (#rrggbb, #rgb, or a name: "
+        f"{', '.join(list(NAMED_COLORS)[:8])}, ...)"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +84,7 @@ class Hiker:
     optimizer: Optimizer = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "color", parse_color(self.color))
         object.__setattr__(self, "optimizer", make_optimizer(self.spec))
 
     @property
@@ -65,6 +119,7 @@ class Fog:
             raise FogwalkError(f"fog density must be in [0, 1], got {self.density}")
         if not 0.0 <= self.softness <= 4.0:
             raise FogwalkError(f"fog softness must be in [0, 4], got {self.softness}")
+        object.__setattr__(self, "color", parse_color(self.color, FOG_COLOR))
 
 
 RESOLUTIONS = (128, 256, 512, 1024)
@@ -119,6 +174,21 @@ class Scene:
             raise FogwalkError(f"layout must be one of {LAYOUTS}, got {self.layout!r}")
         if self.camera not in CAMERAS:
             raise FogwalkError(f"camera must be one of {CAMERAS}, got {self.camera!r}")
+        if self.domain is not None:
+            xmin, xmax, ymin, ymax = self.domain
+            if not all(math.isfinite(v) for v in self.domain) or not (xmin < xmax and ymin < ymax):
+                raise FogwalkError(
+                    f"domain must be finite [xmin, xmax, ymin, ymax] with xmin < xmax and "
+                    f"ymin < ymax, got {list(self.domain)}"
+                )
+        for x, y in self.starts:
+            if not (math.isfinite(x) and math.isfinite(y)):
+                raise FogwalkError(f"start points must be finite, got ({x}, {y})")
+        low, high = SPEED_RANGE
+        if not low <= self.speed <= high:  # also NaN
+            raise FogwalkError(
+                f"speed must be in [{low:g}, {high:g}] steps a second, got {self.speed}"
+            )
 
     @property
     def walking(self) -> tuple[Hiker, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from .engine import Engine, Run, Status
 from .errors import FogwalkError
 from .export import VideoSettings
 from .scene import Hiker, Scene
+from .sizes import check_export_size, check_run_size, frame_total
 from .surfaces import Surface, get_surface, load_surface
 
 __all__ = [
@@ -55,8 +57,9 @@ def _as_path_text(source: str) -> str:
     text = source.strip()
     try:
         path = Path(text).expanduser()
-        if path.exists():
-            return str(path.resolve())
+        if path.exists() or path.is_symlink():
+            resolved = path.resolve()  # /dev/stdin resolves to 'pipe:[70950]', which is no path
+            return str(resolved if resolved.exists() else path.absolute())
     except (OSError, RuntimeError, ValueError):
         pass  # too long, a symlink loop, NUL or ~ without a home: not a file, so a formula
     return text
@@ -146,6 +149,7 @@ def override(
 # --- surfaces -----------------------------------------------------------------------------
 _SURFACES: OrderedDict[tuple, Surface] = OrderedDict()
 _SURFACE_CACHE_SIZE = 8
+_SURFACES_LOCK = threading.Lock()
 
 
 def _file_stamp(text: str) -> tuple:
@@ -165,17 +169,20 @@ def resolve_surface(scene: Scene) -> Surface:
     and file version.
     """
     key = (scene.surface, scene.domain, scene.dataset, _file_stamp(scene.surface))
-    surface = _SURFACES.get(key)
-    if surface is None:
-        if scene.dataset is not None:
-            surface = load_surface(scene.surface, domain=scene.domain, dataset=scene.dataset)
-        else:
-            surface = get_surface(scene.surface, domain=scene.domain)
+    with _SURFACES_LOCK:  # the window's loading and engine threads ask too
+        surface = _SURFACES.get(key)
+        if surface is not None:
+            _SURFACES.move_to_end(key)
+            return surface
+    # Read outside the lock: a slow file must not hold up the other threads' cached answers.
+    if scene.dataset is not None:
+        surface = load_surface(scene.surface, domain=scene.domain, dataset=scene.dataset)
+    else:
+        surface = get_surface(scene.surface, domain=scene.domain)
+    with _SURFACES_LOCK:
         _SURFACES[key] = surface
         while len(_SURFACES) > _SURFACE_CACHE_SIZE:
             _SURFACES.popitem(last=False)
-    else:
-        _SURFACES.move_to_end(key)
     return surface
 
 
@@ -193,6 +200,7 @@ def build_engine(
         raise FogwalkError("the scene has no hiker walking")
     surface = resolve_surface(scene)
     steps = scene.steps if last_step is None else max(1, min(scene.steps, last_step))
+    check_run_size(scene, steps)
     optimizers = [hiker.optimizer for hiker in walking]
     return Engine(surface, optimizers, scene.starts or (surface.start,), steps, compiled=compiled)
 
@@ -282,10 +290,6 @@ def export_settings(scene: Scene, settings: VideoSettings, **changes: Any) -> Vi
         given["title"] = resolve_surface(scene).label
     if settings.last_step is not None and settings.last_step > scene.steps:
         given["last_step"] = scene.steps
-    return dataclasses.replace(settings, **given)
-
-
-def frame_total(scene: Scene, settings: VideoSettings) -> int:
-    """The last step a video shows (its counter's denominator)."""
-    last = settings.last_step
-    return scene.steps if last is None else min(scene.steps, last)
+    settings = dataclasses.replace(settings, **given)
+    check_export_size(scene, settings)
+    return settings

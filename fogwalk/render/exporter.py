@@ -12,7 +12,8 @@ from ..core.engine import Run
 from ..core.errors import FogwalkError
 from ..core.export import VideoSettings, frame_steps
 from ..core.scene import Scene
-from ..core.session import compute_run, frame_total, hiker_rows, resolve_surface
+from ..core.session import compute_run, hiker_rows, resolve_surface
+from ..core.sizes import check_export_size, frame_total
 from .encoder import VideoWriter
 from .frame import frame_at
 from .overlay import LegendEntry, burn_overlays
@@ -36,6 +37,7 @@ class FrameRenderer:
     def __init__(self, scene: Scene, settings: VideoSettings, camera: dict | None = None) -> None:
         self.scene, self.settings = scene, settings
         self.total = frame_total(scene, settings)
+        check_export_size(scene, settings)  # before the schedule is listed
         self.steps = frame_steps(settings, scene.steps)
         walkers = max(1, len(scene.starts))
         groups = [(h.spec, h.color, walkers) for h in scene.walking]
