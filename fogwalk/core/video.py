@@ -203,12 +203,20 @@ class VideoFile:
         if self._process is None:
             from PIL import Image
 
-            Image.fromarray(frame).save(self._folder / f"frame_{self.frames:05d}.png")
+            try:
+                Image.fromarray(frame).save(self._folder / f"frame_{self.frames:05d}.png")
+            except OSError as error:  # a full disk, a quota, the folder removed under us
+                raise FogwalkError(
+                    f"cannot write {self.target}: frame {self.frames}: "
+                    f"{error.strerror or error}; nothing was written"
+                ) from None
         else:
             try:
                 self._pipe().write(frame.tobytes())
             except (BrokenPipeError, ValueError):  # ValueError: the pipe was closed by abort()
-                raise FogwalkError(f"the encoder stopped: {self._encoder_message()}") from None
+                raise FogwalkError(
+                    f"cannot write {self.target}: the encoder stopped: {self._encoder_message()}"
+                ) from None
         self.frames += 1
 
     def _pipe(self) -> IO[bytes]:

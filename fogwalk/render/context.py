@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,14 +25,55 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _uses_x11() -> bool:
+    """Whether Qt will talk to an X server here (xcb), which aborts if it does not answer."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith("linux") or platform not in ("", "xcb"):
+        return False
+    return platform == "xcb" or not os.environ.get("WAYLAND_DISPLAY")
+
+
+def x_display_silence(display: str) -> str | None:
+    """Why the X display ``display`` (``:99``, ``host:0.0``) does not answer, or None if it does.
+
+    A connection to its socket is tried (a second at most): Qt's xcb platform
+    aborts the whole process when it cannot connect, so this is asked first.
+    """
+    host, _, rest = display.rpartition(":")
+    number = rest.split(".", 1)[0]
+    if not number.isdigit():
+        return "it is not an X display name such as :0"
+    if host in ("", "unix") or host.startswith("/"):
+        path = host if host.startswith("/") else f"/tmp/.X11-unix/X{number}"
+        addresses = [f"\0{path}", path] if not host.startswith("/") else [path]
+        for address in addresses:
+            with socket.socket(socket.AF_UNIX) as sock, contextlib.suppress(OSError):
+                sock.settimeout(1.0)
+                sock.connect(address)
+                return None
+        return f"no X server listens on {path}"
+    try:
+        with socket.create_connection((host, 6000 + int(number)), timeout=1.0):
+            return None
+    except OSError as error:
+        return f"no X server answers at {host}:{6000 + int(number)} ({error.strerror or error})"
+
+
 def display_problem() -> str | None:
-    """Why no window can open here (no display at all), or None."""
-    if sys.platform.startswith("linux") and os.environ.get("QT_QPA_PLATFORM", "") in ("", "xcb"):
+    """Why no window can open here (no display, or one that does not answer), or None."""
+    if _uses_x11():
         if not has_display():
             return (
                 "FogWalk needs a display, and none is set (DISPLAY is empty). On a headless "
                 "machine, install Xvfb and Mesa (apt install xvfb libgl1-mesa-dri) and run "
                 "`xvfb-run -s '-screen 0 1920x1080x24' fogwalk`; `fogwalk trace` needs no display."
+            )
+        display = os.environ.get("DISPLAY", "")
+        silence = x_display_silence(display) if display else None
+        if silence:
+            return (
+                f"DISPLAY={display} does not answer: {silence}. Start that X server, set DISPLAY "
+                "to one that runs, or unset it and run `xvfb-run fogwalk` on a headless machine."
             )
     if os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal")):
         return (
@@ -120,9 +162,12 @@ def virtual_display(width: int = 1920, height: int = 1080) -> Iterator[str | Non
 
     Notes
     -----
-    Must be entered before the QApplication is created.
+    Must be entered before the QApplication is created. A DISPLAY that does
+    not answer (a closed session, a stale variable) is set aside for Xvfb too.
     """
-    if has_display() or not sys.platform.startswith("linux"):
+    given = os.environ.get("DISPLAY")
+    silent = bool(given) and _uses_x11() and x_display_silence(given or "") is not None
+    if (has_display() and not silent) or not sys.platform.startswith("linux"):
         yield None
         return
     xvfb = shutil.which("Xvfb")
@@ -160,7 +205,10 @@ def virtual_display(width: int = 1920, height: int = 1080) -> Iterator[str | Non
         os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
         yield display
     finally:
-        os.environ.pop("DISPLAY", None)
+        if given:
+            os.environ["DISPLAY"] = given
+        else:
+            os.environ.pop("DISPLAY", None)
         process.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=5)
