@@ -11,7 +11,8 @@ from ..core.errors import FogwalkError
 from ..core.export import VideoSettings
 from ..core.scenario import save_scenario
 from ..core.scene import Scene
-from ..core.session import is_scenario, open_source
+from ..core.session import is_scenario, open_source, resolve_surface
+from ..core.sizes import check_run_size
 from ..core.surfaces import list_datasets, load_projection, loader_filters
 
 SCENARIO_FILTER = "FogWalk scenario (*.toml)"
@@ -26,25 +27,40 @@ def open_filters() -> str:
     return ";;".join([f"Scenarios and surfaces (*.toml {patterns})", SCENARIO_FILTER, *surfaces])
 
 
-def scene_for_path(
-    path: str, current: Scene, parent: QWidget | None
-) -> tuple[Scene, VideoSettings | None]:
-    """The scene that opening ``path`` leads to (a scenario, or the current scene on a surface).
+def ask_dataset(path: str, parent: QWidget | None) -> str | None:
+    """The dataset to show of a loss-landscape file with several (asked), else None.
 
-    A loss-landscape file with several datasets asks which one to show.
+    Raises FogwalkError("opening cancelled") when the user closes the question.
+    """
+    if is_scenario(path) or not path.lower().endswith((".h5", ".hdf5")):
+        return None
+    if not Path(path).is_file():  # a FIFO named .h5 would block here: loading says what it is
+        return None
+    names = list_datasets(path)
+    if len(names) <= 1 or parent is None:
+        return None
+    name, ok = QInputDialog.getItem(
+        parent, "Which surface?", f"{Path(path).name} holds:", names, 0, False
+    )
+    if not ok:
+        raise FogwalkError("opening cancelled")
+    return name
+
+
+def scene_for_path(
+    path: str, current: Scene, dataset: str | None = None
+) -> tuple[Scene, VideoSettings | None]:
+    """The scene that opening ``path`` leads to (a scenario, or the current scene on a surface),
+    its surface read: the window runs this on its loading thread, so it touches no widget.
+
     Raises FogwalkError (with the file and the reason) when it cannot be opened.
     """
-    dataset = None
-    if not is_scenario(path) and path.lower().endswith((".h5", ".hdf5")):
-        names = list_datasets(path)
-        if len(names) > 1 and parent is not None:
-            name, ok = QInputDialog.getItem(
-                parent, "Which surface?", f"{Path(path).name} holds:", names, 0, False
-            )
-            if not ok:
-                raise FogwalkError("opening cancelled")
-            dataset = name
     opened = open_source(path, base=current, dataset=dataset)
+    try:  # the window has no --steps to override a scenario's: refuse a run too big now
+        check_run_size(opened.scene)
+    except FogwalkError as error:
+        raise FogwalkError(f"{path}: {error}") from None
+    resolve_surface(opened.scene)  # the slow part, done here; the window then finds it cached
     return opened.scene, opened.settings if opened.scenario else None
 
 

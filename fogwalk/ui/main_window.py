@@ -22,8 +22,17 @@ from ..render.view import TerrainView
 from .actions import build_menus
 from .controller import Controller
 from .export_dialog import run_export
-from .files import ask_open, ask_save, ask_trajectory, recent_files, remember, scene_for_path
+from .files import (
+    ask_dataset,
+    ask_open,
+    ask_save,
+    ask_trajectory,
+    recent_files,
+    remember,
+    scene_for_path,
+)
 from .hyper_editor import HyperDialog
+from .loading import Loader
 from .loss_plot import LossPlot
 from .map_panel import MapPanel
 from .panels import ControlsDock
@@ -36,6 +45,8 @@ class MainWindow(QMainWindow):
     """FogWalk's window. Every edit builds a new :class:`Scene` and applies it."""
 
     frame_shown = Signal(int)  # the step now on screen (tests and status wait on it)
+    opened = Signal(str)  # a file or formula opened (its path or text) and now shown
+    open_failed = Signal(str)  # why opening a file failed (after its dialog)
 
     def __init__(self, scene: Scene | None = None) -> None:
         super().__init__()
@@ -43,6 +54,7 @@ class MainWindow(QMainWindow):
         self.resize(1600, 900)
         self.setAcceptDrops(True)
         self.controller = Controller(self)
+        self.loader = Loader(self)
         self.shown_step = -1
         self.export_job = None
         self.video_settings = VideoSettings()
@@ -228,21 +240,40 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path)
 
-    def open_path(self, path: str) -> bool:
-        """Open a scenario or a surface file; a bad one gets a dialog naming the file."""
+    def open_path(self, path: str) -> None:
+        """Open a scenario or a surface file, read on the loading thread: the window stays
+        live. Then :attr:`opened` is emitted, or a dialog names the file and the reason
+        (and :attr:`open_failed`); the current scene stays until the new one is read."""
         try:
-            scene, settings = scene_for_path(path, self.scene, self)
+            dataset = ask_dataset(path, self)
         except FogwalkError as error:
-            if str(error) != "opening cancelled":
-                QMessageBox.warning(self, "Cannot open", str(error))
-            return False
+            self._on_open_failed(path, str(error))
+            return
+        current = self.scene
+        self.statusBar().showMessage(f"Opening {path} …")
+        self.setCursor(Qt.CursorShape.BusyCursor)
+        self.loader.load(
+            lambda: scene_for_path(path, current, dataset),
+            lambda result: self._on_opened(path, *result),
+            lambda message: self._on_open_failed(path, message),
+        )
+
+    def _on_opened(self, path: str, scene: Scene, settings: VideoSettings | None) -> None:
+        self.unsetCursor()
         if settings is not None:
             self.video_settings = settings
         self.apply(scene)
         self.controller.set_playing(True)
         remember(str(Path(path).resolve()))
         self.statusBar().showMessage(f"Opened {path}", 5000)
-        return True
+        self.opened.emit(path)
+
+    def _on_open_failed(self, path: str, message: str) -> None:
+        self.unsetCursor()
+        self.statusBar().clearMessage()
+        if message != "opening cancelled":
+            QMessageBox.warning(self, "Cannot open", message)
+        self.open_failed.emit(message)
 
     def save_scenario(self) -> None:
         path = ask_save(self, self.scene, self.video_settings)
@@ -271,12 +302,19 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(True)
 
     def _on_surface_panel_formula_entered(self, text: str) -> None:
-        try:
-            self.edit(surface=text, dataset=None, starts=(), play=True)
-        except FogwalkError as error:
-            self.surface_panel.show_formula_error(str(error))
-            return
+        """A formula is parsed, derived and compiled on the loading thread; its error is
+        shown under the field, and the current surface stays until it is ready."""
+        wanted = replace(self.scene, surface=text, dataset=None, starts=())
         self.surface_panel.show_formula_error("")
+        self.loader.load(
+            lambda: resolve_surface(wanted),
+            lambda _surface: self._on_formula_ready(text),
+            self.surface_panel.show_formula_error,
+        )
+
+    def _on_formula_ready(self, text: str) -> None:
+        self.edit(surface=text, dataset=None, starts=(), play=True)  # found cached: at once
+        self.opened.emit(text)
 
     def dragEnterEvent(self, event) -> None:  # a Qt override: files dropped on the window
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
@@ -301,4 +339,5 @@ class MainWindow(QMainWindow):
         if self.export_job is not None:
             self.export_job.cancel()  # its partial file goes with it
         self.controller.stop()
+        self.loader.shutdown()
         super().closeEvent(event)
