@@ -78,7 +78,8 @@ class Run:
         The step at which a walker converged or diverged, -1 while running.
     grad_evals : (optimizers, walkers)
         Surface evaluations each walker paid for: one gradient per step, plus
-        every trial loss of a line search and every Hessian of Newton.
+        every trial loss of a line search, every Hessian of Newton and every
+        closure call of L-BFGS.
     computed : int
         Steps computed so far; rows ``0..computed`` are valid.
     """

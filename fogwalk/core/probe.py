@@ -53,6 +53,14 @@ class Probe:
         gx, gy = self.surface.grad(points[:, 0], points[:, 1])
         return np.stack([gx, -gy if self.game else gy], axis=-1)
 
+    def value_and_grad(
+        self, points: np.ndarray, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Loss and gradient (the field, on a game) at ``points``: one evaluation per walker."""
+        self._count(rows)
+        f, gx, gy = self.surface.value_and_grad(points[:, 0], points[:, 1])
+        return f, np.stack([gx, -gy if self.game else gy], axis=-1)
+
     def hessian(self, points: np.ndarray, rows: np.ndarray | None = None) -> Hessian:
         """``(hxx, hxy, hyy)`` at ``points``; one evaluation per walker."""
         self._count(rows)

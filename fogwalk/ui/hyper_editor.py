@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
 from ..core.defaults import ERROR_TEXT_COLOR
 from ..core.errors import FogwalkError
 from ..core.optimizers import COMMON_PARAMS, HyperParam, Optimizer, make_optimizer
+from ..core.optimizers.hyper import NONE
 from .widgets import TICKS, FloatSlider
 
 INT_LIMIT = 2**31 - 1  # QSpinBox's own limit
 FLOAT_LIMIT = 1e9
-PAIR_DECIMALS = 4
+PAIR_DECIMALS = 6
 
 
 class HyperEditor(QWidget):
@@ -157,18 +158,31 @@ class HyperEditor(QWidget):
 
     def _combo_box(self, hp: HyperParam) -> QWidget:
         box = QComboBox()
-        box.addItems(list(hp.choices))
-        box.currentTextChanged.connect(lambda text: self._edit(hp.name, text))
-        self._setters[hp.name] = lambda v: _blocked(box, box.setCurrentText, v)
+        box.addItems(([NONE] if hp.optional else []) + list(hp.choices))
+        box.currentTextChanged.connect(
+            lambda text: self._edit(hp.name, None if hp.optional and text == NONE else text)
+        )
+        self._setters[hp.name] = lambda v: _blocked(
+            box, box.setCurrentText, NONE if v is None else v
+        )
         return box
 
     def _int_box(self, hp: HyperParam) -> QWidget:
         box = QSpinBox()
         low = -INT_LIMIT if hp.low is None else int(hp.low) + int(hp.low_open)
         high = INT_LIMIT if hp.high is None else int(hp.high) - int(hp.high_open)
+        if hp.optional:  # one below the range stands for None, shown as "none"
+            low -= 1
+            box.setSpecialValueText(NONE)
         box.setRange(low, high)
-        box.valueChanged.connect(lambda v: self._edit(hp.name, v))
-        self._setters[hp.name] = lambda v: _blocked(box, box.setValue, int(v))
+
+        def value() -> int | None:
+            return None if hp.optional and box.value() == box.minimum() else box.value()
+
+        box.valueChanged.connect(lambda _v: self._edit(hp.name, value()))
+        self._setters[hp.name] = lambda v: _blocked(
+            box, box.setValue, box.minimum() if v is None else int(v)
+        )
         return box
 
     def _float_box(self, hp: HyperParam) -> QWidget:
@@ -195,18 +209,29 @@ class HyperEditor(QWidget):
             box.setSingleStep(0.001)
             low = -FLOAT_LIMIT if hp.low is None else hp.low + step * hp.low_open
             high = FLOAT_LIMIT if hp.high is None else hp.high - step * hp.high_open
+            if hp.optional:  # one step below the range stands for None, shown as "none"
+                low -= step
+                box.setSpecialValueText(NONE)
             box.setRange(low, high)
             row.addWidget(box)
             boxes.append(box)
-        first, second = boxes
-        for box in boxes:
-            box.valueChanged.connect(
-                lambda _v: self._edit(hp.name, (first.value(), second.value()))
-            )
+
+        def member(box: QDoubleSpinBox) -> float | None:
+            return None if hp.optional and box.value() == box.minimum() else box.value()
+
+        def edit(index: int) -> None:
+            # Only the edited member changes: the other keeps its value to the last digit,
+            # which the box shows rounded.
+            value = list(self._values[hp.name])
+            value[index] = member(boxes[index])
+            self._edit(hp.name, tuple(value))
+
+        for index, box in enumerate(boxes):
+            box.valueChanged.connect(lambda _v, index=index: edit(index))
 
         def show(value) -> None:
-            for box, member in zip(boxes, value, strict=True):
-                _blocked(box, box.setValue, float(member))
+            for box, v in zip(boxes, value, strict=True):
+                _blocked(box, box.setValue, box.minimum() if v is None else float(v))
 
         self._setters[hp.name] = show
         widget.boxes = boxes  # tests and callers reach the two members

@@ -61,6 +61,12 @@ OPTIONS = [
     "lion:lr=0.001,maximize=true",
     "sgd:lr=0.0005,momentum=0.9,grad_noise=2.0,seed=3",
     "adam:lr=0.01,grad_noise=5.0,seed=4",
+    "rprop:lr=0.001,etas=0.3/1.5,step_sizes=0.0001/0.2",
+    "rprop:lr=0.001,maximize=true",
+    "asgd:lr=0.0005,lambd=0.01,alpha=0.5,t0=20,weight_decay=0.1",
+    "asgd:lr=0.002",
+    "adam:lr=0.01,clip_grad_norm=1.0",
+    "sgd:lr=0.001,momentum=0.9,grad_noise=2.0,seed=5,clip_grad_norm=0.5",
 ]
 
 

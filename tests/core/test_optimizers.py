@@ -33,6 +33,18 @@ def test_canonical_spec_round_trips():
     assert make_optimizer("adam").spec == "adam"
 
 
+def test_none_is_a_value_of_optional_parameters():
+    """torch's ``None`` defaults ("not set") are written ``none`` and read back as None."""
+    lbfgs = make_optimizer("lbfgs:max_eval=none,line_search_fn=strong_wolfe")
+    assert lbfgs.hyper["max_eval"] is None and lbfgs.hyper["line_search_fn"] == "strong_wolfe"
+    assert make_optimizer("lbfgs:max_eval=7").hyper["max_eval"] == 7
+    adafactor = make_optimizer("adafactor:eps=1e-30/0.01")
+    assert adafactor.hyper["eps"] == (1e-30, 0.01)
+    again = make_optimizer(adafactor.with_params(eps=(None, 0.01)).spec)
+    assert again.hyper["eps"] == (None, 0.01) and "eps=none/0.01" in again.spec
+    assert make_optimizer("adafactor").spec == "adafactor"
+
+
 def test_aliases_carry_their_defaults():
     assert make_optimizer("momentum").hyper["momentum"] == 0.9
     nesterov = make_optimizer("nesterov")
@@ -55,6 +67,13 @@ def test_aliases_carry_their_defaults():
         (":lr=1", "has no name"),
         ("sgd:nesterov=true", "Nesterov momentum requires a momentum"),
         ("adam:warmup=2.5", "an integer"),
+        ("adam:eps=none", "is not a number"),
+        ("lbfgs:max_eval=many", "an integer or none"),
+        ("lbfgs:line_search_fn=armijo", "one of: strong_wolfe"),
+        ("adafactor:eps=none", "either may be none"),
+        ("rprop:etas=1.2/0.5", "0 < etaminus < 1 < etaplus"),
+        ("rprop:step_sizes=1/0.1", "min <= max"),
+        ("sgd:clip_grad_norm=-1", "out of range: [0, inf)"),
     ],
 )
 def test_bad_specs_say_what_is_valid(spec, expected):

@@ -42,7 +42,7 @@ def test_adam_widgets_match_the_registry(make_editor):
     assert lr.log and (lr.low, lr.high) == get_definition("adam").param("lr").ui_range
     assert lr.value() == 0.05
     first, second = editor.editors["betas"].boxes
-    assert (first.decimals(), first.value(), second.value()) == (4, 0.8, 0.99)
+    assert (first.decimals(), first.value(), second.value()) == (6, 0.8, 0.99)
     assert editor.editors["amsgrad"].isChecked()
     schedule = editor.editors["schedule"]
     assert [schedule.itemText(i) for i in range(schedule.count())] == list(SCHEDULES)
@@ -122,3 +122,29 @@ def test_dialog_disables_ok_while_invalid(qtbot):
     dialog.editor.editors["momentum"].slider.setValue(500)
     assert dialog.ok.isEnabled()
     assert make_optimizer(dialog.spec()).hyper["nesterov"] is True
+
+
+def test_optional_parameters_read_none(make_editor, qtbot):
+    """torch's None ("not set") is a value of its own: the box below the range, shown 'none'."""
+    editor = make_editor("lbfgs")
+    max_eval = editor.editors["max_eval"]
+    assert max_eval.text() == "none" and max_eval.value() == max_eval.minimum()
+    assert edited(qtbot, editor, lambda: max_eval.setValue(7))["max_eval"] == 7
+    assert edited(qtbot, editor, lambda: max_eval.setValue(0))["max_eval"] is None
+    search = editor.editors["line_search_fn"]
+    assert [search.itemText(i) for i in range(search.count())] == ["none", "strong_wolfe"]
+    hyper = edited(qtbot, editor, lambda: search.setCurrentText("strong_wolfe"))
+    assert hyper["line_search_fn"] == "strong_wolfe"
+    assert edited(qtbot, editor, lambda: search.setCurrentText("none"))["line_search_fn"] is None
+
+    editor = make_editor("adafactor")
+    first, second = editor.editors["eps"].boxes
+    assert first.text() == "none" and second.value() == 0.001
+    assert edited(qtbot, editor, lambda: first.setValue(1e-5))["eps"] == (1e-5, 1e-3)
+    assert edited(qtbot, editor, lambda: first.setValue(first.minimum()))["eps"] == (None, 1e-3)
+
+
+def test_editing_one_member_of_a_pair_keeps_the_other_exactly(make_editor, qtbot):
+    editor = make_editor("rprop:step_sizes=1.234567e-7/50")
+    _, second = editor.editors["step_sizes"].boxes
+    assert edited(qtbot, editor, lambda: second.setValue(20.0))["step_sizes"] == (1.234567e-7, 20.0)

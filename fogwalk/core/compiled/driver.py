@@ -12,6 +12,7 @@ from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from ..engine import Status, arrival
 from ..optimizers import Optimizer
+from ..optimizers.common import clip_factor, norm2
 from ..optimizers.rule import ElementwiseRule
 from .steps import kernel
 
@@ -37,6 +38,7 @@ def driver(
     options: NamedTuple,
     scalars_type: type[NamedTuple],
     noisy: bool,
+    max_norm: float = 0.0,
 ) -> Callable[..., None]:
     """A compiled loop over updates ``t0`` to ``t1 - 1`` of one optimizer's walkers.
 
@@ -58,7 +60,8 @@ def driver(
        says (a diverged one back at its last finite point).
 
     With ``noisy``, the optimizer is fed the gradient plus ``noise[t - t0]``
-    (laid out per block, as the state), as :meth:`Optimizer.update` adds it.
+    (laid out per block, as the state), as :meth:`Optimizer.update` adds it,
+    and with ``max_norm`` it is then clipped to that norm, as there.
 
     Every walker pays one evaluation per step it ran, the step it stopped at
     included, as in the NumPy engine's ``_measure``.
@@ -92,6 +95,9 @@ def driver(
                     g0, g1 = gx[j], gy[j] * ascend_y
                     if noisy:
                         g0, g1 = g0 + noise[t - t0, block, 0, j], g1 + noise[t - t0, block, 1, j]
+                    if max_norm > 0.0:
+                        factor = clip_factor(norm2(g0, g1), max_norm)
+                        g0, g1 = g0 * factor, g1 * factor
                     nx = step(px[j], g0, block_state, j, 0, options, c)
                     ny = step(py[j], g1, block_state, j, 1, options, c)
                     nf, ngx, ngy = surface(nx, ny)
@@ -164,7 +170,9 @@ class CompiledOptimizer:
         self.columns = len(scalars_type._fields)
         self.noisy = hyper["grad_noise"] > 0.0
         options = self.rule.options_of(hyper)
-        self.advance = driver(value_and_grad, self.rule, options, scalars_type, self.noisy)
+        self.advance = driver(
+            value_and_grad, self.rule, options, scalars_type, self.noisy, hyper["clip_grad_norm"]
+        )
 
     def noise(self, t0: int, t1: int) -> np.ndarray:
         """The gradient noise of updates ``t0`` to ``t1 - 1``, laid out as the state:

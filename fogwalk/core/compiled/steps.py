@@ -3,9 +3,9 @@
 The rules are the NumPy lanes' own (``ElementwiseRule.update`` in
 ``fogwalk.core.optimizers``), compiled as they are. Their primitives of
 :mod:`fogwalk.core.optimizers.common` are compiled from the same bodies too,
-but for ``maximum`` and ``sign``: numba's ``np.maximum`` on two floats is
-several times slower than a comparison, so those two get scalar bodies here
-(NaN wins in both, as in NumPy). Everything is inlined into the loop
+but for ``maximum``, ``minimum``, ``where`` and ``sign``: numba's
+``np.maximum`` on two floats is several times slower than a comparison, so
+these get scalar bodies here (NaN wins, as in NumPy). Everything is inlined into the loop
 (``inline="always"``): called instead, the rules keep LLVM from vectorising it.
 
 Each rule runs on floats exactly the operations it runs on arrays, in the
@@ -35,6 +35,9 @@ for _primitive in (
     common.prepare_grad,
     common.addcdiv,
     common.decay_start,
+    common.clamp,
+    common.clip_factor,
+    common.norm2,
 ):
     register_jitable(inline="always")(_primitive)
 
@@ -51,6 +54,20 @@ def _maximum(a, b):
     return b
 
 
+def _minimum(a, b):
+    if a != a or b != b:
+        return a + b
+    if a < b:
+        return a
+    return b
+
+
+def _where(condition, a, b):
+    if condition:
+        return a
+    return b
+
+
 def _sign(a):
     if a > 0.0:
         return 1.0
@@ -62,6 +79,8 @@ def _sign(a):
 
 
 overload(common.maximum, inline="always")(lambda a, b: _maximum)
+overload(common.minimum, inline="always")(lambda a, b: _minimum)
+overload(common.where, inline="always")(lambda condition, a, b: _where)
 overload(common.sign, inline="always")(lambda a: _sign)
 
 

@@ -143,6 +143,49 @@ def maximum(a: Coords, b: Coords) -> Coords:
     return np.maximum(a, b)
 
 
+def minimum(a: Coords, b: Coords) -> Coords:
+    """``np.minimum``: the smaller, NaN where either is NaN."""
+    return np.minimum(a, b)
+
+
+def clamp(a: Coords, low: float, high: float) -> Coords:
+    """``torch.clamp(a, low, high)``: NaN stays NaN."""
+    return minimum(maximum(a, low), high)
+
+
+def where(condition: Any, a: Coords, b: Coords) -> Coords:
+    """``np.where``: ``a`` where ``condition`` holds, else ``b`` (both evaluated)."""
+    return np.where(condition, a, b)
+
+
 def sign(a: Coords) -> Coords:
     """``np.sign``: -1, 0 or 1, NaN for NaN."""
     return np.sign(a)
+
+
+def clip_factor(norm: Coords, max_norm: float) -> Coords:
+    """What ``torch.nn.utils.clip_grad_norm_(g, max_norm)`` multiplies a gradient of
+    ``norm`` by: ``max_norm / (norm + 1e-6)``, at most 1 (NaN stays NaN)."""
+    return minimum(max_norm / (norm + 1e-6), 1.0)
+
+
+def norm2(x: Coords, y: Coords) -> Coords:
+    """``torch.linalg.vector_norm`` of the vector ``(x, y)``, rounded as torch rounds it.
+
+    torch sums the squares with a fused multiply-add, ``sqrt(fma(y, y, x * x))``;
+    NumPy has no fma, so ``y * y`` is split exactly into two floats (Dekker's
+    product) and added to ``x * x`` with the rounding error of the sum kept
+    (Knuth's two-sum). Where the split overflows (|y| above about 1e300) the
+    plain sum is taken.
+    """
+    square = x * x
+    high = y * y
+    split = 134217729.0 * y  # 2^27 + 1
+    y_high = split - (split - y)
+    y_low = y - y_high
+    low = ((y_high * y_high - high) + 2.0 * y_high * y_low) + y_low * y_low
+    total = square + high
+    back = total - square
+    error = (square - (total - back)) + (high - back)
+    fused = total + (error + low)
+    return np.sqrt(where(np.isfinite(fused), fused, total))

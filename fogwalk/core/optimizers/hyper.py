@@ -10,6 +10,7 @@ from ..errors import FogwalkError
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
+NONE = "none"  # the text of None, for an optional hyper-parameter
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,9 @@ class HyperParam:
         One line for tooltips and ``fogwalk optimizers``.
     choices
         The allowed strings of a ``choice``.
+    optional
+        None is a value too (torch's ``None``: "not set", e.g. LBFGS's
+        ``max_eval``), written ``none``; for a ``pair``, either member may be None.
     """
 
     name: str
@@ -52,16 +56,19 @@ class HyperParam:
     ui_range: tuple[float, float] | None = None
     help: str = ""
     choices: tuple[str, ...] = ()
+    optional: bool = False
 
     def parse(self, text: str) -> Any:
         """Turn the text form (``0.01``, ``true``, ``0.9/0.999``) into a valid value."""
         raw = text.strip()
         try:
-            if self.kind == "bool":
+            if self.optional and raw.lower() == NONE:
+                value: Any = None
+            elif self.kind == "bool":
                 lowered = raw.lower()
                 if lowered not in _TRUE | _FALSE:
                     raise ValueError
-                value: Any = lowered in _TRUE
+                value = lowered in _TRUE
             elif self.kind == "int":
                 number = float(raw)
                 if not number.is_integer():
@@ -71,7 +78,7 @@ class HyperParam:
                 parts = raw.split("/")
                 if len(parts) != 2:
                     raise ValueError
-                value = (float(parts[0]), float(parts[1]))
+                value = tuple(self._member(part) for part in parts)
             elif self.kind == "choice":
                 value = raw.lower()
             else:
@@ -80,8 +87,16 @@ class HyperParam:
             raise FogwalkError(f"{self.name}={text!r} is not {self.describe_kind()}") from None
         return self.validate(value)
 
+    def _member(self, text: str) -> float | None:
+        """One member of a pair: a number, or None for ``none`` when optional."""
+        if self.optional and text.strip().lower() == NONE:
+            return None
+        return float(text)
+
     def validate(self, value: Any) -> Any:
         """Check ``value`` against the kind and range; return it normalised."""
+        if value is None and self.optional and self.kind != "pair":
+            return None
         if self.kind == "bool":
             if not isinstance(value, bool):
                 raise FogwalkError(f"{self.name} must be true or false, got {value!r}")
@@ -94,13 +109,16 @@ class HyperParam:
             return value
         if self.kind == "pair":
             try:
-                members = tuple(float(v) for v in value)
+                members = tuple(None if v is None and self.optional else float(v) for v in value)
             except (TypeError, ValueError):
-                raise FogwalkError(f"{self.name} must be two numbers a/b, got {value!r}") from None
+                raise FogwalkError(
+                    f"{self.name} must be {self.describe_kind()}, got {value!r}"
+                ) from None
             if len(members) != 2:
-                raise FogwalkError(f"{self.name} must be two numbers a/b, got {value!r}")
+                raise FogwalkError(f"{self.name} must be {self.describe_kind()}, got {value!r}")
             for member in members:
-                self._check_range(member)
+                if member is not None:
+                    self._check_range(member)
             return members
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise FogwalkError(f"{self.name} must be {self.describe_kind()}, got {value!r}")
@@ -126,12 +144,15 @@ class HyperParam:
             raise FogwalkError(f"{self.name}={value!r} is out of range: {self.describe_range()}")
 
     def describe_kind(self) -> str:
-        return {
+        kind = {
             "bool": "true or false",
             "int": "an integer",
             "pair": "two numbers written a/b",
             "choice": "one of " + "|".join(self.choices),
         }.get(self.kind, "a number")
+        if self.optional:
+            return kind + (" (either may be none)" if self.kind == "pair" else " or none")
+        return kind
 
     def describe_range(self) -> str:
         """The valid range in interval notation, e.g. ``[0, 1)``."""
@@ -145,10 +166,12 @@ class HyperParam:
 
     def format(self, value: Any) -> str:
         """The text form of ``value``, which :meth:`parse` reads back exactly."""
+        if value is None:
+            return NONE
         if self.kind == "bool":
             return "true" if value else "false"
         if self.kind == "pair":
-            return "/".join(repr(float(v)) for v in value)
+            return "/".join(NONE if v is None else repr(float(v)) for v in value)
         if self.kind == "float":
             return repr(float(value))
         return str(value)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import FogwalkError
+from .common import clip_factor, norm2
 from .registry import Algorithm, OptimizerDef, get_definition
 from .schedule import lr_factor
 
@@ -85,12 +86,17 @@ class Optimizer:
         """One step: returns ``(new_params, new_state)``; inputs are left untouched.
 
         ``noise`` is these walkers' rows of :meth:`noise`; by default they are
-        taken to be all the walkers.
+        taken to be all the walkers. The noisy gradient is then clipped to
+        ``clip_grad_norm`` when that is set.
         """
         if noise is None:
             noise = self.noise(step, len(grad))
         if noise is not None:
             grad = grad + noise
+        max_norm = self.hyper["clip_grad_norm"]
+        if max_norm > 0.0:
+            factor = np.asarray(clip_factor(norm2(grad[:, 0], grad[:, 1]), max_norm))
+            grad = grad * factor[:, None]
         return self.algorithm.update(grad, state, params, self.lr_at(step), step, probe)
 
 

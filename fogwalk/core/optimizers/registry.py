@@ -39,6 +39,14 @@ COMMON_PARAMS = (
         help="std of Gaussian noise added to every gradient (a minibatch stand-in)",
     ),
     HyperParam("seed", 0, kind="int", low=0, help="seed of the gradient noise"),
+    HyperParam(
+        "clip_grad_norm",
+        0.0,
+        low=0.0,
+        ui_range=(0.0, 10.0),
+        help="clip each walker's gradient to this norm, as torch.nn.utils.clip_grad_norm_ "
+        "(the peers' pictures clip at 1.0); 0 for no clipping",
+    ),
     *SCHEDULE_PARAMS,
 )
 
