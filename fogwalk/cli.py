@@ -96,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("-v", "--verbose", action="store_true", help="descriptions too")
     optimizers = commands.add_parser("optimizers", help="list optimizers and hyper-parameters")
     optimizers.add_argument("names", nargs="*", metavar="NAME", help="only these optimizers")
+    optimizers.add_argument(
+        "--all",
+        action="store_true",
+        help="also the optimizers that cannot act on a 2-D point, with the reason",
+    )
     return parser
 
 
@@ -343,6 +348,13 @@ def _optimizers(args: argparse.Namespace) -> int:
     print("every optimizer also takes:")
     for hp in COMMON_PARAMS:
         print("    " + _describe(hp))
+    if args.all:
+        from .core.optimizers.not_applicable import NOT_APPLICABLE
+
+        print("not applicable to a 2-D point:")
+        for entry in NOT_APPLICABLE:
+            print(f"{entry.name}: not applicable: {entry.reason}")
+            print(f"    source: {entry.source}")
     return 0
 
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -146,6 +147,8 @@ class HyperEditor(QWidget):
             return self._int_box(hp)
         if hp.kind == "pair":
             return self._pair_boxes(hp)
+        if hp.kind == "optimizer":
+            return self._spec_line(hp)
         if hp.log or _slider_range(hp, self._values[hp.name]) is not None:
             return self._slider(hp)
         return self._float_box(hp)
@@ -184,6 +187,14 @@ class HyperEditor(QWidget):
             box, box.setValue, box.minimum() if v is None else int(v)
         )
         return box
+
+    def _spec_line(self, hp: HyperParam) -> QWidget:
+        """A wrapper's base optimizer, as the spec the CLI takes (checked when edited)."""
+        line = QLineEdit()
+        line.setPlaceholderText("an optimizer spec, e.g. adam:lr=0.01")
+        line.editingFinished.connect(lambda: self._edit(hp.name, line.text().strip()))
+        self._setters[hp.name] = lambda v: _blocked(line, line.setText, v)
+        return line
 
     def _float_box(self, hp: HyperParam) -> QWidget:
         box = QDoubleSpinBox()

@@ -129,6 +129,19 @@ def test_listings(capsys):
     assert code == 0
     for text in ("adam:", "betas=0.9/0.999", "linesearch:", "grad_noise=0.0", "schedule=constant"):
         assert text in out
+    assert "muon" not in out
+
+
+def test_all_optimizers_name_the_ones_that_cannot_walk(capsys):
+    from fogwalk.core.optimizers import optimizer_names
+    from fogwalk.core.optimizers.not_applicable import NOT_APPLICABLE
+
+    code, out, _ = run_cli(capsys, "optimizers", "--all")
+    assert code == 0
+    assert "muon: not applicable: orthogonalises the update of a weight matrix" in out
+    for entry in NOT_APPLICABLE:
+        assert f"{entry.name}: not applicable: " in out
+        assert entry.name not in optimizer_names()
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,9 @@ OPTIONS = [
     "asgd:lr=0.002",
     "adam:lr=0.01,clip_grad_norm=1.0",
     "sgd:lr=0.001,momentum=0.9,grad_noise=2.0,seed=5,clip_grad_norm=0.5",
+    "sgd_schedulefree:lr=0.001,momentum=0.8,weight_decay=0.1,warmup_steps=20,r=1",
+    "adamw_schedulefree:lr=0.01,betas=0.8/0.99,weight_decay=0.1,warmup_steps=10,r=0.5",
+    "adamw_schedulefree:lr=0.5",
 ]
 
 

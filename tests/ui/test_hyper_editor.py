@@ -1,14 +1,20 @@
 """The hyper-parameter editor: widgets generated from the registry, specs out, errors shown."""
 
 import pytest
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
 
 from fogwalk.core.optimizers import get_definition, make_optimizer, optimizer_names
 from fogwalk.core.optimizers.schedule import SCHEDULES
 from fogwalk.ui.hyper_editor import HyperDialog, HyperEditor
 from fogwalk.ui.widgets import FloatSlider
 
-KIND_WIDGETS = {"bool": QCheckBox, "choice": QComboBox, "int": QSpinBox, "float": FloatSlider}
+KIND_WIDGETS = {
+    "bool": QCheckBox,
+    "choice": QComboBox,
+    "int": QSpinBox,
+    "float": FloatSlider,
+    "optimizer": QLineEdit,
+}
 
 
 @pytest.fixture
@@ -148,3 +154,20 @@ def test_editing_one_member_of_a_pair_keeps_the_other_exactly(make_editor, qtbot
     editor = make_editor("rprop:step_sizes=1.234567e-7/50")
     _, second = editor.editors["step_sizes"].boxes
     assert edited(qtbot, editor, lambda: second.setValue(20.0))["step_sizes"] == (1.234567e-7, 20.0)
+
+
+def test_a_wrappers_base_is_edited_as_a_spec(make_editor, qtbot):
+    editor = make_editor("lookahead:k=3,base=adam:lr=0.01")
+    base = editor.editors["base"]
+    assert base.text() == "adam:lr=0.01"
+
+    def type_base(text):
+        base.setText(text)
+        base.editingFinished.emit()
+
+    hyper = edited(qtbot, editor, lambda: type_base("sgd:momentum=0.9"))
+    assert hyper["base"] == "sgd:momentum=0.9" and hyper["k"] == 3
+    assert editor.spec() == "lookahead:k=3,base=sgd:momentum=0.9"
+    type_base("nosuch")
+    assert "unknown optimizer 'nosuch'" in editor.error.text()
+    assert editor.spec() == "lookahead:k=3,base=sgd:momentum=0.9"

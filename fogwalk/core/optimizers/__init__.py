@@ -2,7 +2,7 @@
 
 # isort: off
 # Registration order is the listing order: torch's optimizers first, then ours.
-from . import torch_classic, torch_adam, torch_more, lbfgs, beyond, games  # noqa: F401
+from . import torch_classic, torch_adam, torch_more, lbfgs, schedule_free, lookahead, beyond, games  # noqa: F401
 
 # isort: on
 from .hyper import HyperParam

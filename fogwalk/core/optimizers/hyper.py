@@ -28,7 +28,8 @@ class HyperParam:
         The default value (torch's default where torch has one).
     kind
         ``"float"``, ``"int"``, ``"bool"``, ``"pair"`` (two floats, written
-        ``a/b``) or ``"choice"``.
+        ``a/b``), ``"choice"`` or ``"optimizer"`` (another optimizer's spec, the
+        base of a wrapper such as Lookahead; held as its canonical spec).
     low, high
         The valid range (inclusive unless ``low_open``/``high_open``); ``None``
         for unbounded. For ``pair`` it applies to both members.
@@ -81,6 +82,8 @@ class HyperParam:
                 value = tuple(self._member(part) for part in parts)
             elif self.kind == "choice":
                 value = raw.lower()
+            elif self.kind == "optimizer":
+                value = raw
             else:
                 value = float(raw)
         except ValueError:
@@ -101,6 +104,15 @@ class HyperParam:
             if not isinstance(value, bool):
                 raise FogwalkError(f"{self.name} must be true or false, got {value!r}")
             return value
+        if self.kind == "optimizer":
+            from .optimizer import make_optimizer  # the registry needs this module first
+
+            if not isinstance(value, str):
+                raise FogwalkError(f"{self.name} must be an optimizer spec, got {value!r}")
+            try:
+                return make_optimizer(value).spec
+            except FogwalkError as error:
+                raise FogwalkError(f"{self.name}: {error}") from None
         if self.kind == "choice":
             if value not in self.choices:
                 raise FogwalkError(
@@ -149,6 +161,7 @@ class HyperParam:
             "int": "an integer",
             "pair": "two numbers written a/b",
             "choice": "one of " + "|".join(self.choices),
+            "optimizer": "an optimizer spec",
         }.get(self.kind, "a number")
         if self.optional:
             return kind + (" (either may be none)" if self.kind == "pair" else " or none")
@@ -156,7 +169,7 @@ class HyperParam:
 
     def describe_range(self) -> str:
         """The valid range in interval notation, e.g. ``[0, 1)``."""
-        if self.kind in ("bool", "choice"):
+        if self.kind in ("bool", "choice", "optimizer"):
             return self.describe_kind()
         left = "(" if self.low_open or self.low is None else "["
         right = ")" if self.high_open or self.high is None else "]"

@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+import re
+
 import numpy as np
 
 from ..errors import FogwalkError
 from .common import clip_factor, norm2
+from .hyper import HyperParam
 from .registry import Algorithm, OptimizerDef, get_definition
 from .schedule import lr_factor
 
@@ -34,10 +37,12 @@ class Optimizer:
 
     @property
     def spec(self) -> str:
-        """The canonical text form: the name and every non-default value."""
+        """The canonical text form: the name and every non-default value (a wrapper's
+        base last, since whatever follows it is the base's)."""
+        params = sorted(self.definition.all_params, key=lambda hp: hp.kind == "optimizer")
         changed = [
             f"{hp.name}={hp.format(self.hyper[hp.name])}"
-            for hp in self.definition.all_params
+            for hp in params
             if self.hyper[hp.name] != hp.default
         ]
         return self.name + (":" + ",".join(changed) if changed else "")
@@ -52,8 +57,11 @@ class Optimizer:
         return build(self.definition, {**self.hyper, **changes}, label=None)
 
     def lr_at(self, step: int) -> float:
-        """The scheduled learning rate of update ``step`` (0 for the first)."""
+        """The scheduled learning rate of update ``step`` (0 for the first); 1 for a
+        wrapper, which has none (its base schedules its own)."""
         h = self.hyper
+        if "lr" not in h:
+            return 1.0
         factor = lr_factor(step, h["schedule"], h["warmup"], h["decay_steps"], h["decay_rate"])
         return h["lr"] * factor
 
@@ -105,7 +113,7 @@ def build(definition: OptimizerDef, values: Mapping[str, Any], label: str | None
     hyper = definition.defaults()
     for key, value in values.items():
         hyper[key] = definition.param(key).validate(value)
-    if "lr" not in hyper:
+    if "lr" not in hyper and wrapped_param(definition) is None:
         raise ValueError(f"optimizer {definition.name} declares no lr")
     if definition.check is not None:
         definition.check(hyper)
@@ -116,11 +124,53 @@ def build(definition: OptimizerDef, values: Mapping[str, Any], label: str | None
     return optimizer
 
 
-def parse_spec(text: str) -> tuple[str, dict[str, str]]:
-    """Split ``NAME:key=value,key=value`` into the name and the raw values."""
+def wrapped_param(definition: OptimizerDef) -> HyperParam | None:
+    """The parameter holding a wrapper's base optimizer (Lookahead's ``base``), or None."""
+    return next((hp for hp in definition.params if hp.kind == "optimizer"), None)
+
+
+def parse_spec(text: str, definitions: Any = None) -> tuple[str, dict[str, str]]:
+    """Split ``NAME:key=value,key=value`` into the name and the raw values.
+
+    Given ``definitions`` (``get_definition``), a wrapper's spec is split as
+    well: ``lookahead:k=5,base=adam:lr=0.01,betas=0.8/0.9,alpha=0.5``. What
+    comes before ``base=`` is the wrapper's; what follows is the base's,
+    except the keys the base does not declare and the wrapper does (``alpha``
+    here). So a key both declare (RMSprop's ``alpha``) after ``base=`` is the
+    base's; the wrapper's is written before ``base=``.
+    """
     name, _, rest = text.strip().partition(":")
     if not name.strip():
         raise FogwalkError(f"optimizer spec {text!r} has no name")
+    wrapped = wrapped_param(definitions(name)) if definitions is not None else None
+    if wrapped is not None:
+        return name.strip().lower(), _split_wrapper(text, rest, definitions(name), wrapped)
+    return name.strip().lower(), _items(text, rest)
+
+
+def _split_wrapper(
+    text: str, rest: str, definition: OptimizerDef, wrapped: HyperParam
+) -> dict[str, str]:
+    """The raw values of a wrapper's spec; its base's spec is one of them, whole."""
+    found = re.search(rf"(?:^|,)\s*{wrapped.name}\s*=", rest)
+    if found is None:
+        return _items(text, rest)
+    raw = _items(text, rest[: found.start()])
+    base_name, base_raw = parse_spec(rest[found.end() :])
+    base = get_definition(base_name)
+    own = {hp.name for hp in definition.params}
+    declared = {hp.name for hp in base.all_params}
+    for key in [key for key in base_raw if key not in declared and key in own]:
+        if key in raw:
+            raise FogwalkError(f"in optimizer spec {text!r}: {key!r} is given twice")
+        raw[key] = base_raw.pop(key)
+    base_items = ",".join(f"{key}={value}" for key, value in base_raw.items())
+    raw[wrapped.name] = base_name + (":" + base_items if base_items else "")
+    return raw
+
+
+def _items(text: str, rest: str) -> dict[str, str]:
+    """The ``key=value`` items of ``rest``, a part of the spec ``text``."""
     raw: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in rest.split(","))):
         key, sep, value = item.partition("=")
@@ -129,7 +179,7 @@ def parse_spec(text: str) -> tuple[str, dict[str, str]]:
         if key.strip() in raw:
             raise FogwalkError(f"in optimizer spec {text!r}: {key.strip()!r} is given twice")
         raw[key.strip()] = value
-    return name.strip().lower(), raw
+    return raw
 
 
 def make_optimizer(spec: str | Optimizer, **overrides: Any) -> Optimizer:
@@ -144,7 +194,7 @@ def make_optimizer(spec: str | Optimizer, **overrides: Any) -> Optimizer:
         return spec.with_params(**overrides) if overrides else spec
     if not isinstance(spec, str):
         raise FogwalkError(f"not an optimizer spec: {spec!r}")
-    name, raw = parse_spec(spec)
+    name, raw = parse_spec(spec, get_definition)
     definition = get_definition(name)
     try:
         values = {key: definition.param(key).parse(text) for key, text in raw.items()}
