@@ -57,6 +57,41 @@ def _steps(text: str) -> int:
     return value
 
 
+OPTIMIZER_FILE_HELP = (
+    "run FILE.py, your own Python code, before anything else: the optimizers it registers "
+    "(fogwalk.core.optimizers.register) appear in the app, trace, export and scenarios like "
+    "the built-in ones; may be given before or after the command, and more than once"
+)
+
+
+def _take_optimizer_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``--optimizer-file FILE`` (or ``=FILE``), wherever it is: the files and the rest."""
+    files: list[str] = []
+    rest: list[str] = []
+    items = iter(argv)
+    for item in items:
+        if item == "--optimizer-file":
+            value = next(items, None)
+            if value is None:
+                raise FogwalkError("--optimizer-file needs a FILE.py")
+            files.append(value)
+        elif item.startswith("--optimizer-file="):
+            files.append(item.partition("=")[2])
+        else:
+            rest.append(item)
+    return files, rest
+
+
+def _load_optimizers(files: Sequence[str]) -> None:
+    """Installed plug-ins (a line on stderr for each that fails), then the user's files."""
+    from .core.optimizers.plugins import load_entry_points, load_file
+
+    for failure in load_entry_points():
+        print(f"fogwalk: warning: {failure}", file=sys.stderr)
+    for path in files:
+        load_file(path)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fogwalk",
@@ -67,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     parser.add_argument("--version", action="version", version=f"fogwalk {__version__}")
+    parser.add_argument(
+        "--optimizer-file",
+        metavar="FILE.py",
+        action="append",
+        help=OPTIMIZER_FILE_HELP,
+    )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     trace = commands.add_parser(
@@ -145,6 +186,10 @@ def _add_export_parser(commands) -> None:
 
 def _add_scene_arguments(parser) -> None:
     """The options trace and export share: hikers, starts, steps, domain, dataset."""
+    # Taken out of the command line before it is parsed (main); declared for --help.
+    parser.add_argument(
+        "--optimizer-file", metavar="FILE.py", action="append", help=OPTIMIZER_FILE_HELP
+    )
     parser.add_argument(
         "-O",
         "--optimizer",
@@ -405,7 +450,13 @@ def _shield_minus_values(argv: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fogwalk`` command; returns the exit status."""
     parser = build_parser()
-    argv = _shield_minus_values(sys.argv[1:] if argv is None else argv)
+    try:
+        files, argv = _take_optimizer_files(sys.argv[1:] if argv is None else argv)
+        _load_optimizers(files)
+    except FogwalkError as error:
+        print(f"fogwalk: error: {error}", file=sys.stderr)
+        return 2
+    argv = _shield_minus_values(argv)
     if argv and argv[0] not in COMMANDS and not any(a.startswith("-") for a in argv):
         # `fogwalk PATH ...`: a window for each scenario, surface file or formula
         try:

@@ -249,11 +249,32 @@ class HyperEditor(QWidget):
         return widget
 
     def _slider(self, hp: HyperParam) -> QWidget:
-        value = float(self._values[hp.name])
+        current = self._values[hp.name]
+        value = 1.0 if current is None else float(current)
         low, high = _slider_range(hp, value) or _around(value)
+        if current is None:  # None (optional): the slider waits at the middle of its range
+            value = (low * high) ** 0.5 if hp.log else (low + high) / 2
         slider = FloatSlider(low, high, value, log=hp.log)
         slider.value_changed.connect(lambda v: self._edit(hp.name, v))
         self._setters[hp.name] = lambda v: slider.setValue(float(v))
+        if hp.optional:  # None is a value too: a "none" box beside the slider
+            none = QCheckBox(NONE)
+            slider.layout().addWidget(none)
+
+            def toggle(on: bool) -> None:
+                slider.slider.setEnabled(not on)
+                self._edit(hp.name, None if on else slider.value())
+
+            none.toggled.connect(toggle)
+
+            def show(v: float | None) -> None:
+                _blocked(none, none.setChecked, v is None)
+                slider.slider.setEnabled(v is not None)
+                if v is not None:
+                    slider.setValue(float(v))
+
+            self._setters[hp.name] = show
+            slider.none = none  # tests and callers reach the box
         return slider
 
 

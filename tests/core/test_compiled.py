@@ -70,6 +70,18 @@ OPTIONS = [
     "sgd_schedulefree:lr=0.001,momentum=0.8,weight_decay=0.1,warmup_steps=20,r=1",
     "adamw_schedulefree:lr=0.01,betas=0.8/0.99,weight_decay=0.1,warmup_steps=10,r=0.5",
     "adamw_schedulefree:lr=0.5",
+    "adabelief:lr=0.01,betas=0.8/0.99,eps=1e-12,weight_decay=0.1,fixed_decay=true,ams_bound=true",
+    "adabelief:lr=0.01,weight_decay=0.1,weight_decouple=false,rectify=true,n_sma_threshold=8,"
+    "degenerated_to_sgd=false",
+    "adabelief:lr=0.005,rectify=true,maximize=true",
+    "adan:lr=0.005,betas=0.9/0.9,beta3=0.999,eps=1e-6,weight_decay=0.1",
+    "adan:lr=0.005,weight_decay=0.1,weight_decouple=true,maximize=true",
+    "adopt:lr=0.01,betas=0.8/0.99,eps=1e-4,weight_decay=0.1",
+    "adopt:lr=0.01,weight_decay=0.1,weight_decouple=true,fixed_decay=true,clip_lambda=none,"
+    "maximize=true",
+    "ademamix:lr=0.005,betas=0.8/0.99,beta3=0.999,alpha=2,eps=1e-6,weight_decay=0.1,"
+    "t_alpha_beta3=100",
+    "ademamix:lr=0.005,weight_decay=0.1,weight_decouple=true,fixed_decay=true,maximize=true",
 ]
 
 

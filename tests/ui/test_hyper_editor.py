@@ -171,3 +171,14 @@ def test_a_wrappers_base_is_edited_as_a_spec(make_editor, qtbot):
     type_base("nosuch")
     assert "unknown optimizer 'nosuch'" in editor.error.text()
     assert editor.spec() == "lookahead:k=3,base=sgd:momentum=0.9"
+
+
+def test_an_optional_number_has_a_none_box(make_editor, qtbot):
+    editor = make_editor("prodigy")
+    beta3 = editor.editors["beta3"]
+    assert beta3.none.isChecked() and not beta3.slider.isEnabled()
+    hyper = edited(qtbot, editor, lambda: beta3.none.setChecked(False))
+    assert hyper["beta3"] == beta3.value() and beta3.slider.isEnabled()
+    assert edited(qtbot, editor, lambda: beta3.none.setChecked(True))["beta3"] is None
+    editor.set_spec("prodigy:beta3=0.5")
+    assert not beta3.none.isChecked() and beta3.value() == 0.5

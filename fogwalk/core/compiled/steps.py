@@ -97,8 +97,8 @@ def kernel(rule: ElementwiseRule) -> Callable[..., Any]:
     state_type: Callable[..., NamedTuple] = rule.state
     states = len(rule.state._fields)
 
-    if states > 3:
-        raise ValueError(f"a rule keeps at most three state values, not {states}")
+    if states > 4:
+        raise ValueError(f"a rule keeps at most four state values, not {states}")
 
     @jit
     def load(s, j, d):
@@ -107,7 +107,9 @@ def kernel(rule: ElementwiseRule) -> Callable[..., Any]:
             return state_type(s[0, d, j])
         if states == 2:
             return state_type(s[0, d, j], s[1, d, j])
-        return state_type(s[0, d, j], s[1, d, j], s[2, d, j])
+        if states == 3:
+            return state_type(s[0, d, j], s[1, d, j], s[2, d, j])
+        return state_type(s[0, d, j], s[1, d, j], s[2, d, j], s[3, d, j])  # Adan
 
     @jit
     def step(p, g, s, j, d, h, c):
@@ -120,6 +122,8 @@ def kernel(rule: ElementwiseRule) -> Callable[..., Any]:
             s[1, d, j] = state[1]
         if states > 2:
             s[2, d, j] = state[2]
+        if states > 3:
+            s[3, d, j] = state[3]
         return p
 
     return step

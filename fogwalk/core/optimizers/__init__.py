@@ -1,13 +1,23 @@
 """Optimizers: pure (init, update) pairs declared in one registry, built from text specs."""
 
 # isort: off
-# Registration order is the listing order: torch's optimizers first, then ours.
-from . import torch_classic, torch_adam, torch_more, lbfgs, schedule_free, lookahead, beyond, games  # noqa: F401
+# Registration order is the listing order: torch's optimizers first, then those checked
+# against other reference packages, then ours.
+from . import torch_classic, torch_adam, torch_more, lbfgs  # noqa: F401
+from . import adam_relatives, adaptive_scale, schedule_free, lookahead  # noqa: F401
+from . import beyond, games  # noqa: F401
 
 # isort: on
 from .hyper import HyperParam
 from .optimizer import Optimizer, make_optimizer, parse_spec
-from .registry import COMMON_PARAMS, Algorithm, OptimizerDef, get_definition, optimizer_names
+from .registry import (
+    COMMON_PARAMS,
+    Algorithm,
+    OptimizerDef,
+    get_definition,
+    optimizer_names,
+    register,
+)
 
 __all__ = [
     "COMMON_PARAMS",
@@ -19,4 +29,5 @@ __all__ = [
     "make_optimizer",
     "optimizer_names",
     "parse_spec",
+    "register",
 ]

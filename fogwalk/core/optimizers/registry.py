@@ -81,6 +81,7 @@ class OptimizerDef:
 
 
 _REGISTRY: dict[str, OptimizerDef] = {}
+plugins_loaded = False  # whether the installed plug-ins' entry points were loaded
 
 
 def register(
@@ -142,13 +143,32 @@ def _add(definition: OptimizerDef) -> None:
     _REGISTRY[definition.name] = definition
 
 
+def registered_names() -> list[str]:
+    """The names registered so far, without loading plug-ins."""
+    return list(_REGISTRY)
+
+
+def _load_plugins() -> None:
+    """Load the installed plug-ins, the first time an optimizer is looked up."""
+    if plugins_loaded:
+        return
+    import warnings
+
+    from .plugins import load_entry_points
+
+    for failure in load_entry_points():
+        warnings.warn(failure, stacklevel=3)
+
+
 def optimizer_names() -> list[str]:
-    """Every registered optimizer name, in registration order."""
+    """Every registered optimizer name, in registration order (plug-ins' last)."""
+    _load_plugins()
     return list(_REGISTRY)
 
 
 def get_definition(name: str) -> OptimizerDef:
     """The registered optimizer ``name``; an unknown name lists the valid ones."""
+    _load_plugins()
     try:
         return _REGISTRY[name.strip().lower()]
     except KeyError:
