@@ -26,6 +26,7 @@ from ..core.defaults import ERROR_TEXT_COLOR
 from ..core.errors import FogwalkError
 from ..core.optimizers import COMMON_PARAMS, HyperParam, Optimizer, make_optimizer
 from ..core.optimizers.hyper import NONE
+from ..core.optimizers.schedule import SCHEDULE_PARAMS
 from .widgets import TICKS, FloatSlider
 
 INT_LIMIT = 2**31 - 1  # QSpinBox's own limit
@@ -57,9 +58,13 @@ class HyperEditor(QWidget):
         title.setToolTip(definition.source)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for hp in definition.all_params:
+        for hp in editable_params(definition):
             if hp is COMMON_PARAMS[0]:
-                section = QLabel("Gradient noise and learning-rate schedule (every optimizer)")
+                section = QLabel(
+                    "Gradient noise and learning-rate schedule (every optimizer)"
+                    if "lr" in self._values
+                    else "Gradient noise (the base schedules its own learning rate)"
+                )
                 section.setStyleSheet("color: palette(dark); font-weight: bold; margin-top: 6px;")
                 form.addRow(section)
             widget = self._make_editor(hp)
@@ -262,16 +267,16 @@ class HyperEditor(QWidget):
             slider.layout().addWidget(none)
 
             def toggle(on: bool) -> None:
-                slider.slider.setEnabled(not on)
+                _show_none(slider, on)
                 self._edit(hp.name, None if on else slider.value())
 
             none.toggled.connect(toggle)
 
             def show(v: float | None) -> None:
                 _blocked(none, none.setChecked, v is None)
-                slider.slider.setEnabled(v is not None)
                 if v is not None:
                     slider.setValue(float(v))
+                _show_none(slider, v is None)
 
             self._setters[hp.name] = show
             slider.none = none  # tests and callers reach the box
@@ -314,6 +319,13 @@ class HyperDialog(QDialog):
         self.ok.setEnabled(not message)
 
 
+def editable_params(definition) -> list[HyperParam]:
+    """The parameters the editor shows: all, but a schedule for a wrapper, which has no
+    learning rate of its own (Lookahead: its base's spec carries the schedule)."""
+    wrapper = not any(hp.name == "lr" for hp in definition.params)
+    return [hp for hp in definition.all_params if not (wrapper and hp in SCHEDULE_PARAMS)]
+
+
 def _slider_range(hp: HyperParam, value: float) -> tuple[float, float] | None:
     """The slider's range: the declared UI range, else a bounded valid range, else None."""
     low, high = hp.ui_range or (hp.low, hp.high)
@@ -335,6 +347,12 @@ def _around(value: float) -> tuple[float, float]:
 
 def _tooltip(hp: HyperParam) -> str:
     return f"{hp.help}\nvalid: {hp.describe_range()}; default: {hp.format(hp.default)}"
+
+
+def _show_none(slider: FloatSlider, none: bool) -> None:
+    """An optional slider set to None: disabled, and its number blanked (it means nothing)."""
+    slider.slider.setEnabled(not none)
+    slider.label.setText("—" if none else slider.fmt.format(slider.value()))
 
 
 def _blocked(widget: QWidget, setter: Callable[[Any], None], value: Any) -> None:

@@ -17,12 +17,8 @@ pytorch_optimizer = pytest.importorskip(
 torch = pytest.importorskip("torch", reason="pytorch-optimizer runs on torch")
 pytestmark = pytest.mark.torch
 
-STEPS = 150
-STARTS = {
-    "rosenbrock": [(-1.2, 1.0), (0.3, 0.4)],
-    "himmelblau": [(0.0, 0.0), (-1.0, 1.0)],
-    "beale": [(1.0, 1.5), (2.0, 0.0)],
-}
+from references import STARTS, run_and_compare, walkers  # noqa: E402 (needs torch)
+
 # (FogWalk spec, pytorch-optimizer class, its keyword arguments): every option of each.
 ELEMENTWISE_CASES = [
     ("adabelief", "AdaBelief", {}),
@@ -141,38 +137,18 @@ NUMPY_CASES = [
 CAUTIOUS_ADAMW = {"alpha": 0.0, "weight_decouple": True, "cautious": True}
 
 
-def reference_walkers(surface, spec, cls_name, kwargs, starts, steps):
-    """Each walker run by its own pytorch-optimizer instance on its own (2,) vector."""
+def check_run(surface_name, spec, cls_name, kwargs, compiled):
+    """Compare with the reference, one instance per walker on its own (2,) vector."""
     if spec.startswith("cadamw"):
         kwargs = {**kwargs, **CAUTIOUS_ADAMW}
-    paths = []
-    for start in starts:
-        params = torch.tensor(np.asarray(start, dtype=float), dtype=torch.float64)
-        params.requires_grad_(True)
-        optimizer = getattr(pytorch_optimizer, cls_name)([params], **kwargs)
-        path = [params.detach().numpy().copy()]
-        for _ in range(steps):
-            x, y = params.detach().numpy()
-            gx, gy = surface.grad(np.array([x]), np.array([y]))
-            params.grad = torch.tensor([gx[0], gy[0]], dtype=torch.float64)
-            optimizer.step()
-            path.append(params.detach().numpy().copy())
-        paths.append(path)
-    return np.stack(paths, axis=1)
 
+    def make(params):
+        return getattr(pytorch_optimizer, cls_name)(params, **kwargs)
 
-def check_run(surface_name, spec, cls_name, kwargs, compiled):
-    surface = get_surface(surface_name)
-    starts = STARTS[surface_name]
-    run = simulate(
-        surface, [spec], starts=starts, steps=STEPS, gtol=0.0, xtol=0.0, compiled=compiled
-    )
-    reference = reference_walkers(surface, spec, cls_name, kwargs, starts, STEPS)
-    # Ascent runs off the map, where the engine freezes a walker and the reference goes on.
-    stopped = run.status_step[run.status_step >= 0]
-    compared = int(stopped.min()) if stopped.size else STEPS + 1
-    assert compared > (10 if "maximize=true" in spec else STEPS)
-    np.testing.assert_allclose(run.xy[:compared, 0], reference[:compared], rtol=1e-7, atol=1e-12)
+    def reference(surface, starts):
+        return walkers(make, surface, starts)
+
+    run_and_compare(surface_name, spec, reference, compiled)
 
 
 @pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "compiled"])

@@ -7,9 +7,6 @@ through ``step(hessian=...)`` on the steps it updates it, in place of its
 Hutchinson estimate.
 """
 
-import inspect
-import math
-
 import numpy as np
 import pytest
 
@@ -19,12 +16,15 @@ pytorch_optimizer = pytest.importorskip("pytorch_optimizer", reason="the referen
 torch = pytest.importorskip("torch", reason="the reference runs on torch")
 pytestmark = pytest.mark.torch
 
-STEPS = 150
-STARTS = {
-    "rosenbrock": [(-1.2, 1.0), (0.3, 0.4)],
-    "himmelblau": [(0.0, 0.0), (-1.0, 1.0)],
-    "beale": [(1.0, 1.5), (2.0, 0.0)],
-}
+from references import (  # noqa: E402 (needs torch)
+    STARTS,
+    STEPS,
+    assert_named_and_defaulted_as,
+    run_and_compare,
+    walk,
+    walkers,
+)
+
 # (FogWalk spec, reference class, keyword arguments): every option of every optimizer.
 CASES = [
     ("lamb", "Lamb", {}),
@@ -154,49 +154,44 @@ CASES = [
 ]
 
 
-def reference_walkers(surface, cls_name, kwargs, starts, steps):
-    """Each walker run by its own reference optimizer: the path, and how many Hessians
-    each was fed."""
-    cls = getattr(pytorch_optimizer, cls_name)
-    period = kwargs.get("update_period", 10)
-    paths, hessians = [], []
-    for start in starts:
-        params = torch.tensor(np.asarray(start, dtype=float), dtype=torch.float64)
-        params.requires_grad_(True)
-        optimizer = cls([params], **kwargs)
-        path, fed = [params.detach().numpy().copy()], 0
-        for k in range(steps):
-            x, y = params.detach().numpy()
-            gx, gy = surface.grad(np.array([x]), np.array([y]))
-            params.grad = torch.tensor([gx[0], gy[0]], dtype=torch.float64)
-            if cls_name == "SophiaH" and k % period == 0:
-                hxx, _, hyy = surface.hessian(np.array([x]), np.array([y]))
-                optimizer.step(hessian=[torch.tensor([hxx[0], hyy[0]], dtype=torch.float64)])
-                fed += 1
-            else:
-                optimizer.step()
-            path.append(params.detach().numpy().copy())
-        paths.append(path)
-        hessians.append(fed)
-    return np.stack(paths, axis=1), np.array(hessians)
+def sophia_step(period, fed):
+    """SophiaH's step, fed the exact Hessian diagonal on the steps it updates it."""
+
+    def step(optimizer, params, surface, k):
+        if k % period:
+            optimizer.step()
+            return
+        x, y = params.detach().numpy()
+        hxx, _, hyy = surface.hessian(np.array([x]), np.array([y]))
+        optimizer.step(hessian=[torch.tensor([hxx[0], hyy[0]], dtype=torch.float64)])
+        fed.append(1)
+
+    return step
 
 
 @pytest.mark.parametrize("surface_name", sorted(STARTS))
 @pytest.mark.parametrize(("spec", "cls_name", "kwargs"), CASES, ids=[c[0] for c in CASES])
 def test_matches_pytorch_optimizer_step_for_step(surface_name, spec, cls_name, kwargs):
-    surface = get_surface(surface_name)
-    starts = STARTS[surface_name]
-    run = simulate(surface, [spec], starts=starts, steps=STEPS, gtol=0.0, xtol=0.0, compiled=False)
-    reference, hessians = reference_walkers(surface, cls_name, kwargs, starts, STEPS)
-    # Ascent runs off the map, where the engine freezes a walker and the reference goes on:
-    # compare every row before the first walker stopped.
-    stopped = run.status_step[run.status_step >= 0]
-    compared = int(stopped.min()) if stopped.size else STEPS + 1
-    assert compared > (10 if "maximize=true" in spec else STEPS)
-    np.testing.assert_allclose(run.xy[:compared, 0], reference[:compared], rtol=1e-7, atol=1e-12)
-    if cls_name == "SophiaH" and compared > STEPS:
+    # One optimizer per walker, on its own 2-vector.
+    def make(params):
+        return getattr(pytorch_optimizer, cls_name)(params, **kwargs)
+
+    fed = [[] for _ in STARTS[surface_name]]
+
+    def reference(surface, starts):
+        if cls_name != "SophiaH":
+            return walkers(make, surface, starts)
+        period = kwargs.get("update_period", 10)
+        paths = [
+            walk(make, surface, start, step=sophia_step(period, hessians))
+            for start, hessians in zip(starts, fed, strict=True)
+        ]
+        return np.stack(paths, axis=1)
+
+    run = run_and_compare(surface_name, spec, reference)
+    if cls_name == "SophiaH" and (run.status_step < 0).all():
         # One slope per point (the last one too) and one Hessian per update of its average.
-        np.testing.assert_array_equal(run.grad_evals[0], STEPS + 1 + hessians)
+        np.testing.assert_array_equal(run.grad_evals[0], [STEPS + 1 + len(f) for f in fed])
 
 
 def test_sophia_measures_the_hessian_only_when_it_updates_it():
@@ -208,18 +203,8 @@ def test_sophia_measures_the_hessian_only_when_it_updates_it():
     np.testing.assert_array_equal(run.grad_evals[0], 21 + 3)
 
 
-def test_defaults_and_argument_names_are_the_references():
-    from fogwalk.core.optimizers import get_definition
-
-    for name, cls_name in [("lamb", "Lamb"), ("prodigy", "Prodigy"), ("sophia", "SophiaH")]:
-        signature = inspect.signature(getattr(pytorch_optimizer, cls_name).__init__).parameters
-        for hp in get_definition(name).params:
-            assert hp.name in signature, f"{name}.{hp.name} is not an argument of {cls_name}"
-            default = signature[hp.name].default
-            if isinstance(default, tuple):
-                default = tuple(default)
-            if isinstance(default, float) and math.isinf(default):
-                # A spec holds finite numbers: none stands for the reference's infinity.
-                assert hp.default is None and hp.optional, f"{name}.{hp.name}"
-                continue
-            assert hp.default == default, f"{name}.{hp.name} default {hp.default} != {default}"
+@pytest.mark.parametrize(
+    ("name", "cls_name"), [("lamb", "Lamb"), ("prodigy", "Prodigy"), ("sophia", "SophiaH")]
+)
+def test_defaults_and_argument_names_are_the_references(name, cls_name):
+    assert_named_and_defaulted_as(name, getattr(pytorch_optimizer, cls_name))

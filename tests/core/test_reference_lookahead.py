@@ -4,18 +4,14 @@ and its spec keeps the base's keys apart from its own."""
 import numpy as np
 import pytest
 
-from fogwalk.core import FogwalkError, get_surface, make_optimizer, simulate
+from fogwalk.core import FogwalkError, make_optimizer, simulate
 
 torch = pytest.importorskip("torch", reason="the reference runs on torch")
 pytorch_optimizer = pytest.importorskip("pytorch_optimizer", reason="the reference")
 pytestmark = pytest.mark.torch
 
-STEPS = 150
-STARTS = {
-    "rosenbrock": [(-1.2, 1.0), (0.3, 0.4)],
-    "himmelblau": [(0.0, 0.0), (-1.0, 1.0)],
-    "beale": [(1.0, 1.5), (2.0, 0.0)],
-}
+from references import STARTS, run_and_compare, walk  # noqa: E402 (needs torch)
+
 # (spec, torch base class, its arguments, Lookahead's arguments)
 CASES = [
     ("lookahead:base=adam:lr=0.01", "Adam", {"lr": 0.01}, {}),
@@ -48,32 +44,17 @@ CASES = [
 ]
 
 
-def reference_path(surface, cls_name, base_kwargs, kwargs, starts):
-    params = torch.tensor(np.asarray(starts, dtype=float), dtype=torch.float64)
-    params.requires_grad_(True)
-    base = getattr(torch.optim, cls_name)([params], **base_kwargs)
-    optimizer = pytorch_optimizer.Lookahead(base, **kwargs)
-    path = [params.detach().numpy().copy()]
-    for _ in range(STEPS):
-        point = params.detach().numpy()
-        gx, gy = surface.grad(point[:, 0], point[:, 1])
-        params.grad = torch.from_numpy(np.stack([gx, gy], axis=-1))
-        optimizer.step()
-        path.append(params.detach().numpy().copy())
-    return np.array(path)
-
-
 @pytest.mark.parametrize("surface_name", sorted(STARTS))
 @pytest.mark.parametrize(
     ("spec", "cls_name", "base_kwargs", "kwargs"), CASES, ids=[c[0] for c in CASES]
 )
 def test_matches_pytorch_optimizer_step_for_step(surface_name, spec, cls_name, base_kwargs, kwargs):
-    surface = get_surface(surface_name)
-    starts = STARTS[surface_name]
-    run = simulate(surface, [spec], starts=starts, steps=STEPS, gtol=0.0, xtol=0.0)
-    assert (run.status_step < 0).all(), "every walker must stay on the map for the comparison"
-    reference = reference_path(surface, cls_name, base_kwargs, kwargs, starts)
-    np.testing.assert_allclose(run.xy[:, 0], reference, rtol=1e-7, atol=1e-12)
+    def make(params):
+        base = getattr(torch.optim, cls_name)(params, **base_kwargs)
+        return pytorch_optimizer.Lookahead(base, **kwargs)
+
+    run = run_and_compare(surface_name, spec, lambda surface, starts: walk(make, surface, starts))
+    assert (run.status_step < 0).all(), "every walker stays on the map for the comparison"
 
 
 def test_the_pull_back_acts():

@@ -4,18 +4,17 @@ in the NumPy engine and in the compiled one."""
 import numpy as np
 import pytest
 
-from fogwalk.core import get_surface, simulate
-
 torch = pytest.importorskip("torch", reason="the parity tests compare against torch itself")
 pytestmark = pytest.mark.torch
 
-STEPS = 150
-# Starts where the slope is moderate, two walkers each: the comparison runs them as one tensor.
-STARTS = {
-    "rosenbrock": [(-1.2, 1.0), (0.3, 0.4)],
-    "himmelblau": [(0.0, 0.0), (-1.0, 1.0)],
-    "beale": [(1.0, 1.5), (2.0, 0.0)],
-}
+from references import (  # noqa: E402 (needs torch)
+    STARTS,
+    assert_named_and_defaulted_as,
+    run_and_compare,
+    walk,
+    walkers,
+)
+
 # (FogWalk spec, torch class, torch keyword arguments): every option of every optimizer.
 CASES = [
     ("sgd", "SGD", {}),
@@ -141,6 +140,12 @@ PER_WALKER_CASES = [
     ("lbfgs:lr=0.1", "LBFGS", {"lr": 0.1}),
     ("lbfgs:line_search_fn=strong_wolfe", "LBFGS", {"line_search_fn": "strong_wolfe"}),
     ("lbfgs:lr=0.05,max_iter=1", "LBFGS", {"lr": 0.05, "max_iter": 1}),
+    # max_eval is then 1: the search has no trial to spare, and a rejected step stays put.
+    (
+        "lbfgs:max_iter=1,line_search_fn=strong_wolfe",
+        "LBFGS",
+        {"max_iter": 1, "line_search_fn": "strong_wolfe"},
+    ),
     (
         "lbfgs:max_iter=3,max_eval=4,history_size=2,line_search_fn=strong_wolfe",
         "LBFGS",
@@ -154,62 +159,35 @@ PER_WALKER_CASES = [
 ]
 
 
-def torch_trajectory(surface, cls_name, kwargs, starts, steps):
-    params = torch.tensor(np.asarray(starts, dtype=float), dtype=torch.float64)
-    params.requires_grad_(True)
-    optimizer = getattr(torch.optim, cls_name)([params], **kwargs)
-    path = [params.detach().numpy().copy()]
-    for _ in range(steps):
-        point = params.detach().numpy()
-        gx, gy = surface.grad(point[:, 0], point[:, 1])
-        params.grad = torch.from_numpy(np.stack([gx, gy], axis=-1))
-        optimizer.step()
-        path.append(params.detach().numpy().copy())
-    return np.array(path)
+def torch_class(cls_name, kwargs):
+    return lambda params: getattr(torch.optim, cls_name)(params, **kwargs)
 
 
 @pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "compiled"])
 @pytest.mark.parametrize("surface_name", sorted(STARTS))
 @pytest.mark.parametrize(("spec", "cls_name", "kwargs"), CASES, ids=[c[0] for c in CASES])
 def test_matches_torch_step_for_step(surface_name, spec, cls_name, kwargs, compiled):
-    surface = get_surface(surface_name)
-    starts = STARTS[surface_name]
-    run = simulate(
-        surface, [spec], starts=starts, steps=STEPS, gtol=0.0, xtol=0.0, compiled=compiled
+    # An element-wise optimizer: torch runs all the walkers as one tensor.
+    make = torch_class(cls_name, kwargs)
+    run_and_compare(
+        surface_name, spec, lambda surface, starts: walk(make, surface, starts), compiled
     )
-    reference = torch_trajectory(surface, cls_name, kwargs, starts, STEPS)
-    # Ascent runs off the map, where the engine freezes a walker and torch goes on:
-    # compare every row before the first walker stopped.
-    stopped = run.status_step[run.status_step >= 0]
-    compared = int(stopped.min()) if stopped.size else STEPS + 1
-    assert compared > (10 if "maximize=true" in spec else STEPS)
-    np.testing.assert_allclose(run.xy[:compared, 0], reference[:compared], rtol=1e-7, atol=1e-12)
 
 
-def torch_walkers(surface, cls_name, kwargs, starts, steps):
-    """Each walker run by its own torch optimizer through ``step(closure)``: the path and
-    how many times each walker's closure was called."""
-    paths, calls = [], []
-    for start in starts:
-        params = torch.tensor(np.asarray(start, dtype=float), dtype=torch.float64)
-        params.requires_grad_(True)
-        optimizer = getattr(torch.optim, cls_name)([params], **kwargs)
-        count = [0]
+def closure_step(calls):
+    """A step through ``step(closure)``, the closure measuring the surface and counting."""
 
-        def closure(params=params, count=count):
-            count[0] += 1
+    def step(optimizer, params, surface, k):
+        def closure():
+            calls.append(1)
             x, y = params.detach().numpy()
             f, gx, gy = surface.value_and_grad(np.array([x]), np.array([y]))
             params.grad = torch.tensor([gx[0], gy[0]], dtype=torch.float64)
             return float(f[0])
 
-        path = [params.detach().numpy().copy()]
-        for _ in range(steps):
-            optimizer.step(closure)
-            path.append(params.detach().numpy().copy())
-        paths.append(path)
-        calls.append(count[0])
-    return np.stack(paths, axis=1), np.array(calls)
+        optimizer.step(closure)
+
+    return step
 
 
 @pytest.mark.parametrize("surface_name", sorted(STARTS))
@@ -217,25 +195,27 @@ def torch_walkers(surface, cls_name, kwargs, starts, steps):
     ("spec", "cls_name", "kwargs"), PER_WALKER_CASES, ids=[c[0] for c in PER_WALKER_CASES]
 )
 def test_per_walker_optimizers_match_torch(surface_name, spec, cls_name, kwargs):
-    surface = get_surface(surface_name)
-    starts = STARTS[surface_name]
-    run = simulate(surface, [spec], starts=starts, steps=STEPS, gtol=0.0, xtol=0.0)
-    reference, calls = torch_walkers(surface, cls_name, kwargs, starts, STEPS)
-    stopped = run.status_step[run.status_step >= 0]
-    compared = int(stopped.min()) if stopped.size else STEPS + 1
-    assert compared > (10 if "maximize=true" in spec else STEPS)
-    np.testing.assert_allclose(run.xy[:compared, 0], reference[:compared], rtol=1e-7, atol=1e-12)
+    make = torch_class(cls_name, kwargs)
+    calls = [[] for _ in STARTS[surface_name]]
+
+    def reference(surface, starts):
+        return np.stack(
+            [
+                walk(make, surface, start, step=closure_step(count))
+                for start, count in zip(starts, calls, strict=True)
+            ],
+            axis=1,
+        )
+
+    run = run_and_compare(surface_name, spec, reference)
     if cls_name == "LBFGS":
         # Every closure call is a slope measurement; the engine also measures the last point.
-        np.testing.assert_array_equal(run.grad_evals[0], calls + 1)
+        np.testing.assert_array_equal(run.grad_evals[0], [len(c) + 1 for c in calls])
 
 
-def test_defaults_and_argument_names_are_torchs():
-    import inspect
-
-    from fogwalk.core.optimizers import get_definition
-
-    for name, cls_name in [
+@pytest.mark.parametrize(
+    ("name", "cls_name"),
+    [
         ("sgd", "SGD"),
         ("adagrad", "Adagrad"),
         ("rmsprop", "RMSprop"),
@@ -249,14 +229,18 @@ def test_defaults_and_argument_names_are_torchs():
         ("asgd", "ASGD"),
         ("adafactor", "Adafactor"),
         ("lbfgs", "LBFGS"),
-    ]:
-        signature = inspect.signature(getattr(torch.optim, cls_name).__init__).parameters
-        for hp in get_definition(name).params:
-            assert hp.name in signature, f"{name}.{hp.name} is not a torch argument"
-            default = signature[hp.name].default
-            assert hp.default == (tuple(default) if isinstance(default, tuple) else default), (
-                f"{name}.{hp.name} default {hp.default} != torch's {default}"
-            )
+    ],
+)
+def test_defaults_and_argument_names_are_torchs(name, cls_name):
+    assert_named_and_defaulted_as(name, getattr(torch.optim, cls_name))
+
+
+def clipped_step(max_norm):
+    def step(optimizer, params, surface, k):
+        torch.nn.utils.clip_grad_norm_([params], max_norm)
+        optimizer.step()
+
+    return step
 
 
 @pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "compiled"])
@@ -270,25 +254,19 @@ def test_defaults_and_argument_names_are_torchs():
 def test_clip_grad_norm_is_torchs(spec, cls_name, kwargs, compiled):
     """``clip_grad_norm`` clips each walker's gradient as ``torch.nn.utils.clip_grad_norm_``
     clips a model's, before the optimizer sees it."""
-    surface = get_surface("rosenbrock")
-    starts = STARTS["rosenbrock"]
-    max_norm = float(spec.rsplit("=", 1)[1])
-    run = simulate(
-        surface, [spec], starts=starts, steps=STEPS, gtol=0.0, xtol=0.0, compiled=compiled
+    make = torch_class(cls_name, kwargs)
+    step = clipped_step(float(spec.rsplit("=", 1)[1]))
+    run = run_and_compare(
+        "rosenbrock",
+        spec,
+        lambda surface, starts: walkers(make, surface, starts, step=step),
+        compiled,
     )
-    for w, start in enumerate(starts):
-        params = torch.tensor(np.asarray(start, dtype=float), dtype=torch.float64)
-        params.requires_grad_(True)
-        optimizer = getattr(torch.optim, cls_name)([params], **kwargs)
-        path = [params.detach().numpy().copy()]
-        for _ in range(STEPS):
-            x, y = params.detach().numpy()
-            gx, gy = surface.grad(np.array([x]), np.array([y]))
-            params.grad = torch.tensor([gx[0], gy[0]], dtype=torch.float64)
-            torch.nn.utils.clip_grad_norm_([params], max_norm)
-            optimizer.step()
-            path.append(params.detach().numpy().copy())
-        np.testing.assert_allclose(run.xy[:, 0, w], np.array(path), rtol=1e-7, atol=1e-12)
     # Rosenbrock's slope at the starts is far above the norm: the clip must have acted.
-    unclipped = simulate(surface, [spec.rsplit(",", 1)[0]], starts=starts, steps=5, compiled=False)
+    unclipped = run_and_compare(
+        "rosenbrock",
+        spec.rsplit(",", 1)[0],
+        lambda surface, starts: walk(make, surface, starts),
+        compiled,
+    )
     assert not np.allclose(unclipped.xy[5, 0], run.xy[5, 0])

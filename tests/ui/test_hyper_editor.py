@@ -5,7 +5,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, Q
 
 from fogwalk.core.optimizers import get_definition, make_optimizer, optimizer_names
 from fogwalk.core.optimizers.schedule import SCHEDULES
-from fogwalk.ui.hyper_editor import HyperDialog, HyperEditor
+from fogwalk.ui.hyper_editor import HyperDialog, HyperEditor, editable_params
 from fogwalk.ui.widgets import FloatSlider
 
 KIND_WIDGETS = {
@@ -31,8 +31,8 @@ def make_editor(qtbot):
 def test_one_widget_per_declared_parameter(make_editor, name):
     editor = make_editor(name)
     definition = get_definition(name)
-    assert list(editor.editors) == [hp.name for hp in definition.all_params]
-    for hp in definition.all_params:
+    assert list(editor.editors) == [hp.name for hp in editable_params(definition)]
+    for hp in editable_params(definition):
         widget = editor.editors[hp.name]
         if hp.kind == "pair":
             assert [type(box) for box in widget.boxes] == [QDoubleSpinBox, QDoubleSpinBox]
@@ -170,6 +170,8 @@ def test_a_wrappers_base_is_edited_as_a_spec(make_editor, qtbot):
     assert editor.spec() == "lookahead:k=3,base=sgd:momentum=0.9"
     type_base("nosuch")
     assert "unknown optimizer 'nosuch'" in editor.error.text()
+    # Lookahead has no learning rate: its schedule is its base's, so none is offered here.
+    assert "schedule" not in editor.editors and "grad_noise" in editor.editors
     assert editor.spec() == "lookahead:k=3,base=sgd:momentum=0.9"
 
 
@@ -177,6 +179,7 @@ def test_an_optional_number_has_a_none_box(make_editor, qtbot):
     editor = make_editor("prodigy")
     beta3 = editor.editors["beta3"]
     assert beta3.none.isChecked() and not beta3.slider.isEnabled()
+    assert beta3.label.text() == "—"  # the number a None slider rests on means nothing
     hyper = edited(qtbot, editor, lambda: beta3.none.setChecked(False))
     assert hyper["beta3"] == beta3.value() and beta3.slider.isEnabled()
     assert edited(qtbot, editor, lambda: beta3.none.setChecked(True))["beta3"] is None
