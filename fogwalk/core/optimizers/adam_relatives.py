@@ -38,33 +38,26 @@ from .common import (
     lerp,
     lr_param,
     maximum,
-    norm2,
     prepare_grad,
     weight_decay_param,
     where,
 )
 from .hyper import HyperParam
+from .reference_base import (
+    N_SMA_THRESHOLD,
+    PYTORCH_OPTIMIZER,
+    RECTIFY,
+    debias,
+    degenerated_to_sgd_param,
+    described_betas,
+    global_norm_clip,
+    rectify_step_size,
+    weight_decay_params,
+    weight_decay_scalars,
+    weight_decouple_param,
+)
 from .registry import Algorithm, register
 from .rule import ElementwiseRule, elementwise
-
-PYTORCH_OPTIMIZER = "pytorch-optimizer 4.1.0, {}"
-
-
-def weight_decouple_param(default: bool) -> HyperParam:
-    return HyperParam(
-        "weight_decouple",
-        default,
-        kind="bool",
-        help="decay the parameters directly (AdamW-style) instead of adding to the gradient",
-    )
-
-
-FIXED_DECAY = HyperParam(
-    "fixed_decay",
-    False,
-    kind="bool",
-    help="decoupled decay by weight_decay itself each step, not scaled by the learning rate",
-)
 
 
 def beta3_param(default: float, text: str) -> HyperParam:
@@ -75,22 +68,6 @@ def beta3_param(default: float, text: str) -> HyperParam:
         high=1.0,
         help=f"third member of the reference's betas: {text}",
     )
-
-
-def weight_decay_scalars(h: Mapping[str, Any], lr: float) -> tuple[float, float]:
-    """pytorch-optimizer's ``apply_weight_decay`` as two step scalars: the coupled L2 weight
-    (added to the gradient) and the factor the point is multiplied by (1 when coupled)."""
-    weight_decay = h["weight_decay"]
-    if weight_decay == 0.0:
-        return 0.0, 1.0
-    if h["weight_decouple"]:
-        return 0.0, 1.0 - weight_decay * (1.0 if h["fixed_decay"] else lr)
-    return weight_decay, 1.0
-
-
-def debias(beta: float, step: int) -> float:
-    """``BaseOptimizer.debias``: ``1 - beta^step``."""
-    return 1.0 - math.pow(beta, step)
 
 
 # --- AdaBelief ---------------------------------------------------------------------------
@@ -140,32 +117,6 @@ def adabelief_update(
     return where(c.adaptive, adaptive, where(c.sgd, sgd, p)), new_state
 
 
-def rectify_step_size(
-    rectify: bool, step: int, lr: float, beta2: float, threshold: int, degenerated: bool
-) -> tuple[float, float]:
-    """``BaseOptimizer.get_rectify_step_size``: RAdam's step size and n_sma at ``step``."""
-    if not rectify:
-        return lr, 0.0
-    n_sma_max = 2.0 / (1.0 - beta2) - 1.0
-    beta2_t = beta2**step
-    n_sma = n_sma_max - 2 * step * beta2_t / (1.0 - beta2_t)
-    if n_sma >= threshold:
-        rt = math.sqrt(
-            (1.0 - beta2_t)
-            * (n_sma - 4)
-            / (n_sma_max - 4)
-            * (n_sma - 2)
-            / n_sma
-            * n_sma_max
-            / (n_sma_max - 2)
-        )
-    elif degenerated:
-        rt = 1.0
-    else:
-        rt = -1.0
-    return lr * rt, n_sma
-
-
 def _adabelief_scalars(
     h: Mapping[str, Any], lr: float, step: int, carry: None
 ) -> tuple[AdaBeliefScalars, None]:
@@ -197,32 +148,15 @@ ADABELIEF = ElementwiseRule(
     "adabelief",
     params=(
         lr_param(1e-3),
-        HyperParam(
-            "betas",
+        described_betas(
             (0.9, 0.999),
-            kind="pair",
-            low=0.0,
-            high=1.0,
-            high_open=True,
-            help="decay rates of the running averages of the gradient and of its squared "
+            "decay rates of the running averages of the gradient and of its squared "
             "deviation from that average",
         ),
-        weight_decay_param(),
-        weight_decouple_param(True),
-        FIXED_DECAY,
-        HyperParam("rectify", False, kind="bool", help="rectify the step as RAdam does (warm-up)"),
-        HyperParam(
-            "n_sma_threshold",
-            5,
-            kind="int",
-            help="with rectify: the length of the moving average from which the step adapts",
-        ),
-        HyperParam(
-            "degenerated_to_sgd",
-            True,
-            kind="bool",
-            help="with rectify: SGD steps with momentum until the threshold (else none)",
-        ),
+        *weight_decay_params(True),
+        RECTIFY,
+        N_SMA_THRESHOLD,
+        degenerated_to_sgd_param(True),
         HyperParam(
             "ams_bound",
             False,
@@ -342,29 +276,16 @@ ADAN = ElementwiseRule(
 )
 
 
-def adan_clip(grad: NDArray[np.float64], max_grad_norm: float, eps: float) -> NDArray[np.float64]:
-    """Each row of ``grad`` clipped as Adan's ``get_global_gradient_norm`` clips a model's
-    gradients: ``min(max_grad_norm / (|g| + eps), 1) g``, in float32 as the reference
-    computes the factor (the norm squared and rooted in float32, ``max / x`` as torch's
-    ``x.reciprocal() * max``)."""
-    norm = np.asarray(norm2(grad[:, 0], grad[:, 1]), dtype=np.float64).astype(np.float32)
-    total = np.sqrt(norm * norm) + np.float32(eps)
-    factor = np.minimum((np.float32(1.0) / total) * np.float32(max_grad_norm), np.float32(1.0))
-    return grad * factor.astype(np.float64)[:, None]
+adan_clip = global_norm_clip  # Adan's clip by the global norm, as Lamb's
 
 
 @register(
     "adan",
     params=(
         lr_param(1e-3),
-        HyperParam(
-            "betas",
+        described_betas(
             (0.98, 0.92),
-            kind="pair",
-            low=0.0,
-            high=1.0,
-            high_open=True,
-            help="decay rates of the running averages of the gradient and of its change "
+            "decay rates of the running averages of the gradient and of its change "
             "(the first two of the reference's three betas)",
         ),
         beta3_param(0.99, "decay rate of the running average of the corrected gradient squared"),
@@ -430,7 +351,9 @@ class AdoptState(NamedTuple):
     exp_avg_sq: Coords
 
 
-class AdoptOptions(NamedTuple):
+class MomentsOptions(NamedTuple):
+    """What ADOPT and AdEMAMix read of their hyper-parameters."""
+
     maximize: bool
     betas: tuple[float, float]
     eps: float
@@ -445,7 +368,7 @@ class AdoptScalars(NamedTuple):
 
 
 def adopt_update(
-    p: Coords, g: Coords, state: AdoptState, h: AdoptOptions, c: AdoptScalars
+    p: Coords, g: Coords, state: AdoptState, h: MomentsOptions, c: AdoptScalars
 ) -> tuple[Coords, AdoptState]:
     """ADOPT's step on one coordinate (or arrays of them): see :func:`adopt`."""
     g = prepare_grad(g, p, c.l2, h.maximize)
@@ -469,7 +392,7 @@ def _adopt_scalars(
 
 
 ADOPT = ElementwiseRule(
-    adopt_update, AdoptState, lambda h: (0.0, 0.0), AdoptOptions, _adopt_scalars
+    adopt_update, AdoptState, lambda h: (0.0, 0.0), MomentsOptions, _adopt_scalars
 )
 
 
@@ -487,9 +410,7 @@ ADOPT = ElementwiseRule(
             help="bound of the normalised gradient at each step (the reference's default "
             "function of the step); none: no clipping",
         ),
-        weight_decay_param(),
-        weight_decouple_param(False),
-        FIXED_DECAY,
+        *weight_decay_params(False),
         eps_param(1e-6),
         MAXIMIZE,
     ),
@@ -530,12 +451,6 @@ class AdemamixState(NamedTuple):
     exp_avg_slow: Coords
 
 
-class AdemamixOptions(NamedTuple):
-    maximize: bool
-    betas: tuple[float, float]
-    eps: float
-
-
 class AdemamixScalars(NamedTuple):
     lr: float
     l2: float
@@ -547,7 +462,7 @@ class AdemamixScalars(NamedTuple):
 
 
 def ademamix_update(
-    p: Coords, g: Coords, state: AdemamixState, h: AdemamixOptions, c: AdemamixScalars
+    p: Coords, g: Coords, state: AdemamixState, h: MomentsOptions, c: AdemamixScalars
 ) -> tuple[Coords, AdemamixState]:
     """AdEMAMix's step on one coordinate (or arrays of them): see :func:`ademamix`."""
     g = prepare_grad(g, p, c.l2, h.maximize)
@@ -590,7 +505,7 @@ def _ademamix_scalars(
 
 
 ADEMAMIX = ElementwiseRule(
-    ademamix_update, AdemamixState, lambda h: (0.0, 0.0, 0.0), AdemamixOptions, _ademamix_scalars
+    ademamix_update, AdemamixState, lambda h: (0.0, 0.0, 0.0), MomentsOptions, _ademamix_scalars
 )
 
 
@@ -608,9 +523,7 @@ def _check_ademamix(h: Mapping[str, Any]) -> None:
         lr_param(1e-3),
         betas_param((0.9, 0.999)),
         beta3_param(0.9999, "decay rate of the slow running average of the gradient"),
-        weight_decay_param(),
-        weight_decouple_param(False),
-        FIXED_DECAY,
+        *weight_decay_params(False),
         HyperParam(
             "alpha",
             5.0,

@@ -26,12 +26,22 @@ from .common import (
     lerp,
     lr_param,
     norm2,
-    weight_decay_param,
+    prepare_grad,
 )
 from .hyper import HyperParam
+from .reference_base import (
+    N_SMA_THRESHOLD,
+    PYTORCH_OPTIMIZER,
+    RECTIFY,
+    debias,
+    degenerated_to_sgd_param,
+    described_betas,
+    global_norm_clip,
+    rectify_step_size,
+    weight_decay_params,
+    weight_decay_scalars,
+)
 from .registry import Algorithm, register
-
-PYTORCH_OPTIMIZER = "pytorch-optimizer 4.1.0, {}"
 
 _F32 = np.float32
 
@@ -49,20 +59,6 @@ def _fma32(a: np.ndarray, alpha: np.ndarray | float, b: np.ndarray) -> np.ndarra
     return (np.asarray(a, dtype=_F32).astype(float) + exact).astype(_F32)
 
 
-WEIGHT_DECOUPLE = HyperParam(
-    "weight_decouple",
-    True,
-    kind="bool",
-    help="decay the parameters directly (AdamW-style) instead of adding to the gradient",
-)
-FIXED_DECAY = HyperParam(
-    "fixed_decay",
-    False,
-    kind="bool",
-    help="decoupled decay by weight_decay itself, not scaled by the learning rate",
-)
-
-
 # ---------------------------------------------------------------------------------------- LAMB
 
 
@@ -74,40 +70,10 @@ class LambState(NamedTuple):
 LAMB_CLAMP = 10.0  # pytorch-optimizer's Lamb.clamp: the largest weight norm a trust ratio uses
 
 
-def _rectify_step_size(
-    rectify: bool, step: int, lr: float, beta2: float, threshold: int, degenerated_to_sgd: bool
-) -> tuple[float, float]:
-    """pytorch-optimizer's ``get_rectify_step_size``: RAdam's step size and its SMA length."""
-    step_size, n_sma = lr, 0.0
-    if rectify:
-        n_sma_max = 2.0 / (1.0 - beta2) - 1.0
-        beta2_t = beta2**step
-        n_sma = n_sma_max - 2 * step * beta2_t / (1.0 - beta2_t)
-        if n_sma >= threshold:
-            rt = math.sqrt(
-                (1.0 - beta2_t)
-                * (n_sma - 4)
-                / (n_sma_max - 4)
-                * (n_sma - 2)
-                / n_sma
-                * n_sma_max
-                / (n_sma_max - 2)
-            )
-        elif degenerated_to_sgd:
-            rt = 1.0
-        else:
-            rt = -1.0
-        step_size = step_size * rt
-    return step_size, n_sma
-
-
-def _lamb_grad_scale(grad: np.ndarray, max_grad_norm: float, eps: float) -> np.ndarray:
-    """Lamb's ``pre_norm`` factor, ``min(max_grad_norm / (||g|| + eps), 1)``, per walker and
-    in float32, as the reference computes its global gradient norm."""
-    norm = _norm(grad).astype(_F32)
-    root = np.sqrt(norm * norm) + _F32(eps)
-    scale = _F32(1.0) / root * _F32(max_grad_norm)
-    return np.asarray(np.minimum(scale, _F32(1.0)), dtype=float)
+def _trust_ratio(weight_norm: np.ndarray, step_norm: np.ndarray, eps: float) -> np.ndarray:
+    """Lamb's trust ratio per walker: ``weight_norm / (step_norm + eps)``, 1 where either
+    norm is 0."""
+    return np.where((weight_norm != 0) & (step_norm != 0), weight_norm / (step_norm + eps), 1.0)
 
 
 @register(
@@ -115,27 +81,10 @@ def _lamb_grad_scale(grad: np.ndarray, max_grad_norm: float, eps: float) -> np.n
     params=(
         lr_param(1e-3),
         betas_param(),
-        weight_decay_param(),
-        WEIGHT_DECOUPLE,
-        FIXED_DECAY,
-        HyperParam(
-            "rectify", False, kind="bool", help="rectify the step as RAdam does (Ranger's LAMB)"
-        ),
-        HyperParam(
-            "degenerated_to_sgd",
-            False,
-            kind="bool",
-            help="with rectify: step with the bare momentum until the variance is tractable "
-            "(else do not step)",
-        ),
-        HyperParam(
-            "n_sma_threshold",
-            5,
-            kind="int",
-            low=0,
-            ui_range=(0, 20),
-            help="with rectify: SMA length from which the adaptive step is taken",
-        ),
+        *weight_decay_params(True),
+        RECTIFY,
+        degenerated_to_sgd_param(False),
+        N_SMA_THRESHOLD,
         HyperParam(
             "grad_averaging",
             True,
@@ -205,37 +154,33 @@ def lamb(h: Mapping[str, Any]) -> Algorithm:
     """
     beta1, beta2 = h["betas"]
     beta3 = 1.0 - beta1 if h["grad_averaging"] else 1.0
-    eps, weight_decay = h["eps"], h["weight_decay"]
-    decouple, rectify = h["weight_decouple"], h["rectify"]
+    eps, rectify = h["eps"], h["rectify"]
 
     def init(params: np.ndarray) -> LambState:
         return LambState(np.zeros_like(params, dtype=float), np.zeros_like(params, dtype=float))
 
     def update(grad, state, params, lr, step, probe=None):
         t = step + 1
-        step_size, n_sma = _rectify_step_size(
+        step_size, n_sma = rectify_step_size(
             rectify, t, lr, beta2, h["n_sma_threshold"], h["degenerated_to_sgd"]
         )
-        step_size = step_size / (1.0 - math.pow(beta1, t))
+        step_size = step_size / debias(beta1, t)
         g = grad
         if h["pre_norm"] and h["max_grad_norm"] != 0.0:
-            g = g * _lamb_grad_scale(g, h["max_grad_norm"], eps)[:, None]
+            g = global_norm_clip(g, h["max_grad_norm"], eps)
         if h["maximize"]:
             g = -g
-        if weight_decay != 0.0 and decouple:
-            params = params * (1.0 - weight_decay * (1.0 if h["fixed_decay"] else lr))
+        l2, decay = weight_decay_scalars(h, lr)  # l2 only without rectify, as the reference's
+        params = params * decay
         exp_avg = state.exp_avg * beta1 + g * beta3
         exp_avg_sq = np.asarray(decayed_average_of_squares(state.exp_avg_sq, g, beta2))
         new_state = LambState(exp_avg, exp_avg_sq)
         weight_norm = np.minimum(_norm(params), LAMB_CLAMP)
         if not rectify:
             direction = 1.0 / (np.sqrt(exp_avg_sq) + eps) * exp_avg
-            if not decouple and weight_decay > 0.0:
-                direction = direction + params * weight_decay
-            step_norm = _norm(direction)
-            trust = np.where(
-                (weight_norm != 0) & (step_norm != 0), weight_norm / (step_norm + eps), 1.0
-            )
+            if l2 > 0.0:
+                direction = direction + params * l2
+            trust = _trust_ratio(weight_norm, _norm(direction), eps)
             if not h["adam"]:
                 direction = direction * trust[:, None]
             return params - step_size * direction, new_state
@@ -248,10 +193,7 @@ def lamb(h: Mapping[str, Any]) -> Algorithm:
             if adaptive
             else params - step_size * exp_avg
         )
-        step_norm = _norm(proposal)
-        trust = np.where(
-            (weight_norm == 0) | (step_norm == 0), 1.0, weight_norm / (step_norm + eps)
-        )
+        trust = _trust_ratio(weight_norm, _norm(proposal), eps)
         if h["adam"]:
             trust = np.ones_like(trust)
         scale = (-step_size * trust)[:, None]
@@ -315,9 +257,7 @@ class ProdigyState(NamedTuple):
             help="largest factor the distance estimate grows by in a step; "
             "none: unbounded (the reference's float('inf'))",
         ),
-        weight_decay_param(),
-        WEIGHT_DECOUPLE,
-        FIXED_DECAY,
+        *weight_decay_params(True),
         HyperParam(
             "bias_correction",
             False,
@@ -383,7 +323,6 @@ def prodigy(h: Mapping[str, Any]) -> Algorithm:
     beta1, beta2 = h["betas"]
     beta3 = h["beta3"] if h["beta3"] is not None else math.sqrt(beta2)
     d0, eps, growth_rate = h["d0"], h["eps"], h["growth_rate"]
-    weight_decay = h["weight_decay"]
 
     def init(params: np.ndarray) -> ProdigyState:
         zeros = np.zeros_like(params, dtype=float)
@@ -402,7 +341,7 @@ def prodigy(h: Mapping[str, Any]) -> Algorithm:
         t = step + 1
         correction = 1.0
         if h["bias_correction"]:
-            correction = (1.0 - math.pow(beta1, t)) / math.sqrt(1.0 - math.pow(beta2, t))
+            correction = debias(beta1, t) / math.sqrt(debias(beta2, t))
         d = state.d
         d_lr = d * lr / correction
         g = -grad if h["maximize"] else grad
@@ -424,10 +363,8 @@ def prodigy(h: Mapping[str, Any]) -> Algorithm:
         else:
             capped = grown * growth_rate
             new_d = np.where(capped < d_max, capped, d_max)
-        point = params
-        if weight_decay != 0.0 and h["weight_decouple"]:
-            rate = 1.0 if h["fixed_decay"] else d_lr
-            point = point * np.asarray(1.0 - weight_decay * rate * 1.0)[..., None]
+        _, decay = weight_decay_scalars(h, d_lr)  # coupled: after the gradient's last use
+        point = params * np.asarray(decay)[..., None]
         root = np.sqrt(exp_avg_sq)
         if eps is not None:
             point = addcdiv(point, 1.0, -d_lr[:, None] * exp_avg, root + (new_d * eps)[:, None])
@@ -459,18 +396,11 @@ class SophiaState(NamedTuple):
     "sophia",
     params=(
         lr_param(6e-2),
-        HyperParam(
-            "betas",
+        described_betas(
             (0.96, 0.99),
-            kind="pair",
-            low=0.0,
-            high=1.0,
-            high_open=True,
-            help="decay rates of the running averages of the gradient and the Hessian diagonal",
+            "decay rates of the running averages of the gradient and the Hessian diagonal",
         ),
-        weight_decay_param(),
-        WEIGHT_DECOUPLE,
-        FIXED_DECAY,
+        *weight_decay_params(True),
         HyperParam(
             "p",
             1e-2,
@@ -526,7 +456,7 @@ def sophia(h: Mapping[str, Any]) -> Algorithm:
     Hutchinson's probes of that field would average to.
     """
     beta1, beta2 = h["betas"]
-    weight_decay, clip, eps = h["weight_decay"], h["p"], h["eps"]
+    clip, eps = h["p"], h["eps"]
 
     def init(params: np.ndarray) -> SophiaState:
         return SophiaState(np.zeros_like(params, dtype=float), np.zeros_like(params, dtype=float))
@@ -535,12 +465,9 @@ def sophia(h: Mapping[str, Any]) -> Algorithm:
         measured = step % h["update_period"] == 0
         if measured:  # at the point the gradient was measured at, before any decay
             hxx, _, _, hyy = probe.jacobian(params)
-        g = -grad if h["maximize"] else grad
-        if weight_decay != 0.0:
-            if h["weight_decouple"]:
-                params = params * (1.0 - weight_decay * (1.0 if h["fixed_decay"] else lr))
-            else:
-                g = g + weight_decay * params
+        l2, decay = weight_decay_scalars(h, lr)
+        g = prepare_grad(grad, params, l2, h["maximize"])
+        params = params * decay
         momentum = np.asarray(lerp(state.momentum, g, 1.0 - beta1))
         hessian_moment = state.hessian_moment
         if measured:
