@@ -141,9 +141,10 @@ def parse_spec(text: str, definitions: Any = None) -> tuple[str, dict[str, str]]
     name, _, rest = text.strip().partition(":")
     if not name.strip():
         raise FogwalkError(f"optimizer spec {text!r} has no name")
-    wrapped = wrapped_param(definitions(name)) if definitions is not None else None
-    if wrapped is not None:
-        return name.strip().lower(), _split_wrapper(text, rest, definitions(name), wrapped)
+    definition = definitions(name) if definitions is not None else None
+    wrapped = wrapped_param(definition) if definition is not None else None
+    if definition is not None and wrapped is not None:
+        return name.strip().lower(), _split_wrapper(text, rest, definition, wrapped)
     return name.strip().lower(), _items(text, rest)
 
 

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..errors import FogwalkError
 from .common import (
     MAXIMIZE,
     Coords,
@@ -71,6 +72,15 @@ RPROP = ElementwiseRule(
 )
 
 
+def _check_rprop(h: Mapping[str, Any]) -> None:
+    etaminus, etaplus = h["etas"]
+    if not (0.0 < etaminus < 1.0 < etaplus):
+        raise FogwalkError(f"rprop etas must satisfy 0 < etaminus < 1 < etaplus, got {h['etas']}")
+    low, high = h["step_sizes"]
+    if low > high:
+        raise FogwalkError(f"rprop step_sizes must be min/max with min <= max, got {low}/{high}")
+
+
 @register(
     "rprop",
     params=(
@@ -96,7 +106,7 @@ RPROP = ElementwiseRule(
     summary="per-coordinate step sizes that grow while the slope's sign holds, "
     "shrink when it flips",
     source=TORCH.format("Rprop") + "; Riedmiller & Braun (1993)",
-    check=lambda h: _check_rprop(h),
+    check=_check_rprop,
 )
 def rprop(h: Mapping[str, Any]) -> Algorithm:
     r"""Rprop (resilient backpropagation), exactly as ``torch.optim.Rprop``.
@@ -115,17 +125,6 @@ def rprop(h: Mapping[str, Any]) -> Algorithm:
     the step after a flip keeps its size.
     """
     return elementwise(RPROP, h)
-
-
-def _check_rprop(h: Mapping[str, Any]) -> None:
-    from ..errors import FogwalkError
-
-    etaminus, etaplus = h["etas"]
-    if not (0.0 < etaminus < 1.0 < etaplus):
-        raise FogwalkError(f"rprop etas must satisfy 0 < etaminus < 1 < etaplus, got {h['etas']}")
-    low, high = h["step_sizes"]
-    if low > high:
-        raise FogwalkError(f"rprop step_sizes must be min/max with min <= max, got {low}/{high}")
 
 
 class AsgdState(NamedTuple):
