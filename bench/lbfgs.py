@@ -37,7 +37,7 @@ def starts(walkers: int) -> np.ndarray:
 def run_fogwalk(points: np.ndarray, steps: int, spec: str) -> tuple[float, int]:
     begin = time.perf_counter()
     run = fogwalk.simulate("rosenbrock", [spec], starts=points, steps=steps, gtol=0.0, xtol=0.0)
-    return time.perf_counter() - begin, int(run.grad_evals.sum())
+    return time.perf_counter() - begin, int(run.evaluations().sum())
 
 
 def run_torch(points: np.ndarray, steps: int, kwargs: dict) -> tuple[float, int]:

@@ -2,10 +2,13 @@
 
 from .engine import Engine, Run, Status, simulate
 from .errors import FogwalkError
+from .measurements import KINDS, Costs
 from .optimizers import Optimizer, make_optimizer, optimizer_names
 from .surfaces import Surface, get_surface, surface_names
 
 __all__ = [
+    "KINDS",
+    "Costs",
     "Engine",
     "FogwalkError",
     "Optimizer",

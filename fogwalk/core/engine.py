@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .errors import FogwalkError
+from .measurements import GRADIENT, KINDS, Costs, Ledger, measured_at
 from .optimizers import Optimizer, make_optimizer
 from .probe import Probe
 from .surfaces import Surface, get_surface
@@ -76,10 +77,13 @@ class Run:
     status : (optimizers, walkers) of :class:`Status`
     status_step : (optimizers, walkers)
         The step at which a walker converged or diverged, -1 while running.
-    grad_evals : (optimizers, walkers)
-        Surface evaluations each walker paid for: one gradient per step, plus
-        every trial loss of a line search, every Hessian of Newton and every
-        closure call of L-BFGS.
+    per_step, dense
+        What the walkers paid, by kind of :data:`~fogwalk.core.measurements.KINDS`
+        (see :class:`~fogwalk.core.measurements.Ledger`): read it with
+        :meth:`measured`. A gradient optimizer pays a gradient on arriving at
+        each point, plus what its probe measured (every trial of a line search,
+        every Hessian of Newton, every closure call of L-BFGS); a zeroth-order
+        one pays only the losses it measured.
     computed : int
         Steps computed so far; rows ``0..computed`` are valid.
     """
@@ -93,15 +97,35 @@ class Run:
     grad: np.ndarray
     status: np.ndarray
     status_step: np.ndarray
-    grad_evals: np.ndarray
+    per_step: np.ndarray
+    dense: tuple[np.ndarray | None, ...]
     computed: int
 
     @property
     def labels(self) -> list[str]:
         return [opt.label for opt in self.optimizers]
 
-    def status_at(self, step: int) -> np.ndarray:
-        """Each walker's status as it was at ``step``."""
+    def measured(
+        self, steps: int | np.ndarray | None = None, walkers: slice = slice(None)
+    ) -> np.ndarray:
+        """The measurements of ``walkers`` (default all) up to ``steps`` (default: all
+        computed; an int, one step per optimizer and walker, or a stack of those):
+        ``(..., optimizers, walkers, KINDS)`` counts."""
+        at = self.computed if steps is None else steps
+        return measured_at(self.per_step, self.dense, self.status_step, self.computed, at, walkers)
+
+    def evaluations(self, steps: int | np.ndarray | None = None) -> np.ndarray:
+        """The surface evaluations each walker paid up to ``steps``, of every kind."""
+        return self.measured(steps)[..., :-1].sum(axis=-1)
+
+    def spent(self, costs: Costs, steps: int | np.ndarray | None = None) -> np.ndarray:
+        """What each walker's measurements after its start cost up to ``steps``, priced by
+        ``costs``: ``(optimizers, walkers)``."""
+        since_start = self.measured(steps) - self.measured(0)
+        return since_start @ costs.weights
+
+    def status_at(self, step: int | np.ndarray) -> np.ndarray:
+        """Each walker's status as it was at ``step`` (or one step per optimizer and walker)."""
         happened = (self.status_step >= 0) & (self.status_step <= step)
         return np.where(happened, self.status, Status.RUNNING).astype(np.uint8)
 
@@ -192,7 +216,13 @@ class Engine:
         self.grad = np.empty((self.steps + 1, k, w, 2))
         self.status = np.zeros((k, w), dtype=np.uint8)
         self.status_step = np.full((k, w), -1, dtype=np.int64)
-        self.grad_evals = np.zeros((k, w), dtype=np.int64)
+        self.ledger = Ledger(self.steps, k, w)
+        # What a running walker pays on arriving at a point: a gradient, or (feeling only the
+        # height) nothing, as its probe pays for what it measures.
+        self._arrival = np.zeros((k, len(KINDS)), dtype=np.int64)
+        for i, optimizer in enumerate(self.optimizers):
+            self._arrival[i, GRADIENT] = 0 if optimizer.definition.zeroth_order else 1
+            self.ledger.record_alike(i, 0, 0, self._arrival[i])
         self.xy[0] = self.starts
         self._lanes = [
             _Lane(i, slice(lo, min(lo + block, w)), opt, self.starts)
@@ -242,7 +272,8 @@ class Engine:
         return self.computed >= self.steps
 
     def _measure(self, lane: _Lane, t: int) -> None:
-        """Loss and gradient of the lane's walkers at row ``t``; running walkers pay one each."""
+        """Loss and gradient of the lane's walkers at row ``t``; running walkers pay their
+        optimizer's arrival (a gradient, or nothing for a zeroth-order one)."""
         k, rows = lane.k, lane.rows
         points = self.xy[t, k, rows]
         f, gx, gy = self.surface.value_and_grad(points[:, 0], points[:, 1])
@@ -250,10 +281,10 @@ class Engine:
         grad = self.grad[t, k, rows]
         grad[:, 0] = gx
         grad[:, 1] = gy
-        if lane.frozen is None:
-            self.grad_evals[k, rows] += 1
-        else:
-            self.grad_evals[k, rows] += ~lane.frozen
+        paid = self._arrival[k, GRADIENT]
+        if paid:
+            evals = self.ledger.totals[GRADIENT, k, rows]
+            evals += paid if lane.frozen is None else paid * ~lane.frozen
 
     def _step(self, lane: _Lane, t: int, noise: np.ndarray | None) -> None:
         """Move the lane's walkers from row ``t`` to row ``t + 1``, measure and classify them.
@@ -262,7 +293,7 @@ class Engine:
         """
         k, rows = lane.k, lane.rows
         params = self.xy[t, k, rows]
-        evals = self.grad_evals[k, rows]
+        evals = self.ledger.totals[:, k, rows].T  # (walkers, KINDS), a view the probe adds to
         frozen = lane.frozen
         if frozen is not None:
             paid = evals[frozen]
@@ -337,6 +368,8 @@ class Engine:
         end = min(self.steps, self.computed + max(0, int(count)))
         if self._compiled is not None:
             self._compiled.advance(self, self.computed, end)
+            for k, arrival in enumerate(self._arrival):  # element-wise rules: a gradient a step
+                self.ledger.record_alike(k, self.computed + 1, end, arrival)
             self.computed = end
             return self.computed
         # Overflow and NaN are expected on the way to divergence: _classify handles them.
@@ -344,10 +377,26 @@ class Engine:
             while self.computed < end:
                 t, walkers = self.computed, len(self.starts)
                 noise = [optimizer.noise(t, walkers) for optimizer in self.optimizers]
+                probing = self._probing()
                 for lane in self._lanes:
                     self._step(lane, t, noise[lane.k])
+                for k, arrival in enumerate(self._arrival):
+                    if k in probing:
+                        before, running = probing[k]
+                        self.ledger.record(k, t + 1, before, running, self.status_step)
+                    else:
+                        self.ledger.record_alike(k, t + 1, t + 1, arrival)
                 self.computed += 1
         return self.computed
+
+    def _probing(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """For each optimizer that may probe the surface (any but an element-wise rule): its
+        totals and running walkers before a step, so that the ledger sees what they paid."""
+        return {
+            k: (self.ledger.totals[:, k].copy(), self.status[k] == Status.RUNNING)
+            for k, optimizer in enumerate(self.optimizers)
+            if optimizer.algorithm.rule is None
+        }
 
     def chunks(self, size: int = 64) -> Iterator[int]:
         """Advance ``size`` steps at a time, yielding the steps computed so far."""
@@ -366,7 +415,8 @@ class Engine:
             self.grad,
             self.status,
             self.status_step,
-            self.grad_evals,
+            self.ledger.per_step,
+            tuple(self.ledger.dense),
             self.computed,
         )
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .measurements import GRADIENT, HESSIAN, LOSS, TRIAL
 from .surfaces.base import Surface
 
 Hessian = tuple[np.ndarray, np.ndarray, np.ndarray]  # (hxx, hxy, hyy)
@@ -19,7 +20,8 @@ class Probe:
     surface
         The surface being descended.
     counts
-        Evaluation counters, one per walker, incremented in place.
+        Evaluation counters shaped ``(walkers, len(KINDS))``, one column per kind of
+        :data:`~fogwalk.core.measurements.KINDS`, incremented in place.
     loss
         The loss every walker already measured at its current point this step.
     game
@@ -36,34 +38,38 @@ class Probe:
         self.loss = loss
         self.game = game
 
-    def _count(self, rows: np.ndarray | None) -> None:
-        if rows is None:
-            self.counts += 1
-        else:
-            self.counts[rows] += 1  # rows are distinct walker indices
+    def _count(self, rows: np.ndarray | None, kind: int, trial: bool = False) -> None:
+        where = slice(None) if rows is None else rows  # rows are distinct walker indices
+        self.counts[where, kind] += 1
+        if trial:
+            self.counts[where, TRIAL] += 1
 
-    def value(self, points: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """Loss at ``points`` (n, 2) measured by walkers ``rows`` (all when None)."""
-        self._count(rows)
+    def value(
+        self, points: np.ndarray, rows: np.ndarray | None = None, trial: bool = False
+    ) -> np.ndarray:
+        """Loss at ``points`` (n, 2) measured by walkers ``rows`` (all when None); ``trial``:
+        the points are a line search's trials."""
+        self._count(rows, LOSS, trial)
         return self.surface.value(points[:, 0], points[:, 1])
 
     def grad(self, points: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Gradient at ``points`` as an (n, 2) array; on a game, the field ``(gx, -gy)``."""
-        self._count(rows)
+        self._count(rows, GRADIENT)
         gx, gy = self.surface.grad(points[:, 0], points[:, 1])
         return np.stack([gx, -gy if self.game else gy], axis=-1)
 
     def value_and_grad(
-        self, points: np.ndarray, rows: np.ndarray | None = None
+        self, points: np.ndarray, rows: np.ndarray | None = None, trial: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Loss and gradient (the field, on a game) at ``points``: one evaluation per walker."""
-        self._count(rows)
+        """Loss and gradient (the field, on a game) at ``points``: one gradient evaluation per
+        walker; ``trial``: the points are a line search's trials."""
+        self._count(rows, GRADIENT, trial)
         f, gx, gy = self.surface.value_and_grad(points[:, 0], points[:, 1])
         return f, np.stack([gx, -gy if self.game else gy], axis=-1)
 
     def hessian(self, points: np.ndarray, rows: np.ndarray | None = None) -> Hessian:
-        """``(hxx, hxy, hyy)`` at ``points``; one evaluation per walker."""
-        self._count(rows)
+        """``(hxx, hxy, hyy)`` at ``points``; one Hessian evaluation per walker."""
+        self._count(rows, HESSIAN)
         return self.surface.hessian(points[:, 0], points[:, 1])
 
     def jacobian(
@@ -73,7 +79,7 @@ class Probe:
         absolute: Callable[[np.ndarray, np.ndarray, np.ndarray], Hessian] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The Jacobian ``(a, b, c, d)`` = ``[[a, b], [c, d]]`` of the field :meth:`grad`
-        measures, at ``points``; one evaluation per walker.
+        measures, at ``points``; one Hessian evaluation per walker.
 
         Off a game that is the Hessian ``(hxx, hxy, hxy, hyy)``; on a game, the
         field is ``(gx, -gy)`` and its Jacobian ``(hxx, hxy, -hxy, -hyy)``.

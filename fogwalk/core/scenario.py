@@ -16,6 +16,7 @@ from .defaults import FOG_COLOR, HIKER_COLORS, SCENARIO_MAX_BYTES
 from .errors import FogwalkError
 from .export import VideoSettings
 from .files import atomic_output
+from .measurements import Costs
 from .scene import Fog, Hiker, Scene, parse_color
 from .surfaces.loaders import has_known_extension
 
@@ -49,7 +50,12 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
         "layout": ((str,), "overlay or split"),
         "camera": ((str,), "orbit, follow or eye"),
     },
-    "playback": {"speed": (NUMBER, "a number")},
+    "playback": {"speed": (NUMBER, "a number"), "clock": ((str,), "steps or cost")},
+    "costs": {
+        "gradient": (NUMBER, "a number"),
+        "loss": (NUMBER, "a number"),
+        "hessian": (NUMBER, "a number"),
+    },
     "export": {
         "width": ((int,), "an integer"),
         "height": ((int,), "an integer"),
@@ -166,10 +172,15 @@ def scenario_from_dict(data: dict, base_dir: Path) -> tuple[Scene, VideoSettings
             changes["fog"] = Fog(**fog)
         except FogwalkError as error:
             raise FogwalkError(f"[fog]: {error}") from None
+    if get["costs"]:
+        try:
+            changes["costs"] = Costs(**get["costs"])
+        except FogwalkError as error:
+            raise FogwalkError(f"[costs]: {error}") from None
     renames = {
         "terrain": {"resolution": "resolution", "height": "height"},
         "view": {"layout": "layout", "camera": "camera"},
-        "playback": {"speed": "speed"},
+        "playback": {"speed": "speed", "clock": "clock"},
     }
     for section, keys in renames.items():
         for key, field in keys.items():
@@ -195,6 +206,7 @@ _SCENE_KEYS = {
     "domain": "surface.domain",
     "start": "start.points",
     "speed": "playback.speed",
+    "clock": "playback.clock",
 }
 
 
@@ -289,7 +301,8 @@ def scenario_to_dict(scene: Scene, settings: VideoSettings, base_dir: Path) -> d
         "fog": dataclasses.asdict(scene.fog),
         "terrain": {"resolution": scene.resolution, "height": scene.height},
         "view": {"layout": scene.layout, "camera": scene.camera},
-        "playback": {"speed": scene.speed},
+        "playback": {"speed": scene.speed, "clock": scene.clock},
+        "costs": dataclasses.asdict(scene.costs),
         "export": {k: v for k, v in dataclasses.asdict(settings).items() if v is not None},
     }
     return data

@@ -17,6 +17,7 @@ from .defaults import (
     SPEED_RANGE,
 )
 from .errors import FogwalkError
+from .measurements import Costs
 from .optimizers import Optimizer, make_optimizer
 
 # The colour names a scene takes besides '#rrggbb' (core cannot ask Qt which names it knows;
@@ -126,6 +127,7 @@ RESOLUTIONS = (128, 256, 512, 1024)
 HEIGHT_MODES = ("auto", "linear", "log")
 LAYOUTS = ("overlay", "split")  # all hikers on one terrain, or a cell per optimizer
 CAMERAS = ("orbit", "follow", "eye")  # free, a chase camera behind each hiker, its own eye
+CLOCKS = ("steps", "cost")  # playback: every hiker at one step, or at one measurement budget
 
 # What an edit of each field makes the window redo: sample a new terrain, rerun the engine,
 # move the fog, set the camera, or only redraw (see Scene.changes).
@@ -157,6 +159,9 @@ class Scene:
     resolution: int = field(metadata=_in(TERRAIN), default=256)
     height: str = field(metadata=_in(TERRAIN), default="auto")
     speed: float = field(metadata=_in(PLAYBACK), default=30.0)  # steps per second of playback
+    # The playback clock (core.clock.CLOCKS): every hiker at the same step, or the same cost.
+    clock: str = field(metadata=_in(PLAYBACK), default="steps")
+    costs: Costs = field(metadata=_in(PLAYBACK), default_factory=Costs)
     layout: str = field(metadata=_in(VIEW), default="overlay")
     camera: str = field(metadata=_in(CAMERA), default="orbit")
     domain: tuple[float, float, float, float] | None = field(metadata=_in(TERRAIN), default=None)
@@ -172,6 +177,8 @@ class Scene:
             raise FogwalkError(f"steps must be at least 1, got {self.steps}")
         if self.layout not in LAYOUTS:
             raise FogwalkError(f"layout must be one of {LAYOUTS}, got {self.layout!r}")
+        if self.clock not in CLOCKS:
+            raise FogwalkError(f"clock must be one of {CLOCKS}, got {self.clock!r}")
         if self.camera not in CAMERAS:
             raise FogwalkError(f"camera must be one of {CAMERAS}, got {self.camera!r}")
         if self.domain is not None:

@@ -19,10 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from .clock import steps_at
 from .defaults import BATCH_STEPS, HIKER_COLORS
 from .engine import Engine, Run, Status
 from .errors import FogwalkError
 from .export import VideoSettings
+from .measurements import Costs, measurements_text
 from .scene import Hiker, Scene
 from .sizes import check_export_size, check_run_size, frame_total
 from .surfaces import Surface, get_surface, load_surface
@@ -39,9 +41,10 @@ __all__ = [
     "open_source",
     "override",
     "resolve_surface",
-    "slope_measurements",
+    "shown_steps",
     "snapshot",
     "status_mark",
+    "video_steps",
 ]
 
 _MARKS = {Status.CONVERGED: "✓", Status.DIVERGED: "✗"}
@@ -122,8 +125,11 @@ def override(
     starts: Sequence[tuple[float, float]] | None = None,
     steps: int | None = None,
     fog: bool | None = None,
+    clock: str | None = None,
+    costs: Costs | None = None,
 ) -> Scene:
-    """The opened scene with a command line's choices: hikers, starts, steps, fog on or off.
+    """The opened scene with a command line's choices: hikers, starts, steps, fog on or off,
+    the playback clock and the measurements' prices.
 
     Without ``steps``, a scenario keeps its own and a bare surface walks
     :data:`~fogwalk.core.defaults.BATCH_STEPS` (the app's long playback is for
@@ -143,6 +149,10 @@ def override(
         changes["steps"] = BATCH_STEPS
     if fog is not None:
         changes["fog"] = dataclasses.replace(scene.fog, enabled=fog)
+    if clock is not None:
+        changes["clock"] = clock
+    if costs is not None:
+        changes["costs"] = costs
     return dataclasses.replace(scene, **changes)
 
 
@@ -212,27 +222,35 @@ def compute_run(scene: Scene, last_step: int | None = None) -> Run:
     return engine.result()
 
 
+def video_steps(scene: Scene, settings: VideoSettings) -> int:
+    """How far a video's run must be computed: its last step; on the cost clock the whole
+    run (a hiker cheaper than a gradient a step walks further than the budget's count)."""
+    return frame_total(scene, settings) if scene.clock == "steps" else scene.steps
+
+
 def snapshot(engine: Engine) -> Run:
     """The run so far, safe to hand to another thread while the engine goes on.
 
     The invariant that makes this cheap: the engine writes each row of
     ``xy``, ``loss`` and ``grad`` once, when it computes that step, and never
-    again, so rows ``0..computed`` are shared; the per-walker arrays (status,
-    its step, evaluation counts) change in place and are copied.
+    again (the measurements' history too, once per step), so rows
+    ``0..computed`` are shared; the per-walker arrays (status and its step)
+    change in place and are copied.
     """
     run = engine.result()
-    return dataclasses.replace(
-        run,
-        status=run.status.copy(),
-        status_step=run.status_step.copy(),
-        grad_evals=run.grad_evals.copy(),
-    )
+    return dataclasses.replace(run, status=run.status.copy(), status_step=run.status_step.copy())
 
 
 # --- what a frame says ------------------------------------------------------------------------
 def status_mark(status: int) -> str:
     """ "✓" for a converged hiker, "✗" for a diverged one, "" while it walks."""
     return _MARKS.get(Status(int(status)), "")
+
+
+def shown_steps(scene: Scene, run: Run, tick: float) -> np.ndarray:
+    """The step each walker shows at playback moment ``tick`` on the scene's clock:
+    ``(optimizers, walkers)``; see :mod:`~fogwalk.core.clock`."""
+    return steps_at(run, tick, scene.clock, scene.costs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,35 +263,42 @@ class HikerRow:
     loss: float  # its first walker's
     mark: str  # status_mark of its first walker
     walkers: int
+    step: int  # the step its first walker shows
+    measured: tuple[int, ...]  # its first walker's measurements so far, by kind of KINDS
+    cost: float  # what they cost since the start, priced by the scene's costs
 
     def text(self, losses: bool = True) -> str:
         """``label   loss ✓``, as legends and cell labels print it."""
         loss = f"   {self.loss:.5g}" if losses else ""
         return f"{self.label}{loss}{' ' + self.mark if self.mark else ''}"
 
+    @property
+    def measurements(self) -> str:
+        """Its first walker's measurements in words: ``"21 gradients, 20 Hessians"``."""
+        return measurements_text(np.array(self.measured))
 
-def hiker_rows(scene: Scene, run: Run, step: int) -> list[HikerRow]:
-    """A row per walking hiker at ``step`` (clamped to what the run has computed)."""
-    step = int(np.clip(step, 0, run.computed))
-    statuses = run.status_at(step)
+
+def hiker_rows(scene: Scene, run: Run, tick: float) -> list[HikerRow]:
+    """A row per walking hiker at playback moment ``tick`` (a step on the step clock)."""
+    steps = shown_steps(scene, run, tick)
+    statuses = run.status_at(steps)
     walkers = run.xy.shape[2]
+    measured = run.measured(steps)
+    spent = (measured - run.measured(0)) @ scene.costs.weights
     return [
         HikerRow(
             label=hiker.spec,
             name=hiker.optimizer.name,
             color=hiker.color,
-            loss=float(run.loss[step, k, 0]),
+            loss=float(run.loss[steps[k, 0], k, 0]),
             mark=status_mark(statuses[k, 0]),
             walkers=walkers,
+            step=int(steps[k, 0]),
+            measured=tuple(int(c) for c in measured[k, 0]),
+            cost=float(spent[k, 0]),
         )
         for k, hiker in enumerate(scene.walking[: len(run.optimizers)])
     ]
-
-
-def slope_measurements(run: Run, step: int) -> int:
-    """Slope measurements paid up to ``step`` by the hiker that paid most: one per step walked."""
-    stopped = np.where(run.status_step >= 0, run.status_step, step)
-    return int(np.minimum(step, stopped).max()) + 1
 
 
 def export_settings(scene: Scene, settings: VideoSettings, **changes: Any) -> VideoSettings:

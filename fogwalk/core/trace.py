@@ -7,9 +7,24 @@ import json
 from collections.abc import Iterator
 from typing import IO
 
-from .engine import Run, Status
+import numpy as np
 
-CSV_HEADER = ("optimizer", "walker", "step", "x", "y", "loss", "grad_x", "grad_y", "status")
+from .engine import Run, Status
+from .measurements import KINDS, Costs
+
+# Measurements are running totals up to each step (the start's included), by kind; the cost
+# is what they cost since the start, priced by the scene's costs.
+CSV_HEADER = (
+    "optimizer", "walker", "step", "x", "y", "loss", "grad_x", "grad_y", "status",
+    "gradients", "losses", "hessians", "trials", "cost",
+)  # fmt: skip
+
+
+def _measured(run: Run, costs: Costs) -> tuple[np.ndarray, np.ndarray]:
+    """Every walker's running totals at every step ``(steps + 1, optimizers, walkers, KINDS)``
+    and their cost since the start ``(steps + 1, optimizers, walkers)``."""
+    totals = run.measured(np.arange(run.steps + 1)[:, None, None])
+    return totals, (totals - totals[0]) @ costs.weights
 
 
 def status_names(run: Run, k: int, w: int) -> list[str]:
@@ -22,30 +37,38 @@ def status_names(run: Run, k: int, w: int) -> list[str]:
     return names
 
 
-def trace_rows(run: Run) -> Iterator[tuple]:
+def trace_rows(run: Run, costs: Costs | None = None) -> Iterator[tuple]:
     """Rows of :data:`CSV_HEADER`; floats stay Python floats (full precision)."""
+    totals, spent = _measured(run, costs or Costs())
     for k, label in enumerate(run.labels):
         for w in range(run.xy.shape[2]):
             xy = run.xy[:, k, w].tolist()
             loss = run.loss[:, k, w].tolist()
             grad = run.grad[:, k, w].tolist()
             statuses = status_names(run, k, w)
+            counts = totals[:, k, w].tolist()
+            cost = spent[:, k, w].tolist()
             for step in range(run.steps + 1):
                 x, y = xy[step]
                 gx, gy = grad[step]
-                yield (label, w, step, x, y, loss[step], gx, gy, statuses[step])
+                yield (
+                    label, w, step, x, y, loss[step], gx, gy, statuses[step], *counts[step],
+                    cost[step],
+                )  # fmt: skip
 
 
-def write_csv(run: Run, stream: IO[str]) -> None:
+def write_csv(run: Run, stream: IO[str], costs: Costs | None = None) -> None:
     """CSV with a header; floats written with ``repr`` so that they read back exactly."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    for row in trace_rows(run):
+    for row in trace_rows(run, costs):
         writer.writerow([repr(v) if isinstance(v, float) else v for v in row])
 
 
-def to_json(run: Run) -> dict:
+def to_json(run: Run, costs: Costs | None = None) -> dict:
     """The run as nested JSON-ready data: optimizers, then walkers, then per-step arrays."""
+    costs = costs or Costs()
+    totals, spent = _measured(run, costs)
     optimizers = []
     for k, optimizer in enumerate(run.optimizers):
         walkers = []
@@ -56,7 +79,9 @@ def to_json(run: Run) -> dict:
                     "start": run.starts[w].tolist(),
                     "status": Status(int(run.status[k, w])).name.lower(),
                     "status_step": stop if stop >= 0 else None,
-                    "grad_evals": int(run.grad_evals[k, w]),
+                    # running totals at each step, by kind, and their cost since the start
+                    "measured": {kind: totals[:, k, w, i].tolist() for i, kind in enumerate(KINDS)},
+                    "cost": spent[:, k, w].tolist(),
                     "x": run.xy[:, k, w, 0].tolist(),
                     "y": run.xy[:, k, w, 1].tolist(),
                     "loss": run.loss[:, k, w].tolist(),
@@ -67,9 +92,14 @@ def to_json(run: Run) -> dict:
         optimizers.append(
             {"optimizer": optimizer.label, "spec": optimizer.spec, "walkers": walkers}
         )
-    return {"surface": run.surface.name, "steps": run.steps, "optimizers": optimizers}
+    return {
+        "surface": run.surface.name,
+        "steps": run.steps,
+        "costs": {"gradient": costs.gradient, "loss": costs.loss, "hessian": costs.hessian},
+        "optimizers": optimizers,
+    }
 
 
-def write_json(run: Run, stream: IO[str]) -> None:
-    json.dump(to_json(run), stream, allow_nan=False)
+def write_json(run: Run, stream: IO[str], costs: Costs | None = None) -> None:
+    json.dump(to_json(run, costs), stream, allow_nan=False)
     stream.write("\n")

@@ -47,6 +47,11 @@ def test_trace_csv_has_every_row_in_full_precision(capsys):
         "grad_x",
         "grad_y",
         "status",
+        "gradients",
+        "losses",
+        "hessians",
+        "trials",
+        "cost",
     ]
     assert len(rows) == 1 + 2 * 2 * 26
     run = simulate(
@@ -103,7 +108,11 @@ def test_trace_json_to_a_file(tmp_path, capsys):
     assert [o["optimizer"] for o in data["optimizers"]] == ["adam:lr=0.1", "newton"]
     walker = data["optimizers"][0]["walkers"][0]
     assert walker["start"] == [0.0, 0.0] and len(walker["x"]) == 11
-    assert walker["grad_evals"] == 11
+    assert walker["measured"]["gradient"] == list(range(1, 12))  # the start's, then a step's
+    assert walker["measured"]["hessian"] == [0] * 11 and walker["cost"] == list(range(11))
+    newton = data["optimizers"][1]["walkers"][0]
+    assert newton["measured"]["hessian"][:3] == [0, 1, 2]
+    assert newton["cost"][:3] == [0.0, 3.0, 6.0]  # a gradient and a Hessian (2) a step
     assert not list(tmp_path.glob(".*part"))  # the temporary file was renamed, not left
 
 
@@ -169,3 +178,22 @@ def test_bad_input_exits_2_with_one_line(argv, message):
 def test_negative_start_coordinates_are_accepted(capsys):
     code, out, _ = run_cli(capsys, "trace", "booth", "-O", "sgd", "-s", "-8,-8", "-n", "0")
     assert code == 0 and out.splitlines()[1].startswith("sgd,0,0,-8.0,-8.0,")
+
+
+def test_trace_prices_measurements_as_told(capsys, tmp_path):
+    target = tmp_path / "walk.json"
+    code, _, _ = run_cli(
+        capsys, "trace", "himmelblau", "-O", "newton:lr=0.1", "-s", "0.5,0.5", "-n", "4",
+        "--costs", "hessian=4,gradient=2", "-o", str(target),
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(target.read_text())
+    assert data["costs"] == {"gradient": 2.0, "loss": 1 / 3, "hessian": 4.0}
+    assert data["optimizers"][0]["walkers"][0]["cost"] == [0.0, 6.0, 12.0, 18.0, 24.0]
+    for argv, message in (
+        (["trace", "himmelblau", "--costs", "hessian=lots"], "a hessian must be a number"),
+        (["export", "himmelblau", "-o", "x.mp4", "--clock", "wall"], "invalid choice: 'wall'"),
+    ):
+        with pytest.raises(SystemExit) as exited:
+            main(argv)
+        assert exited.value.code == 2 and message in capsys.readouterr().err

@@ -14,7 +14,7 @@ def test_public_api_shapes():
     assert run.xy.shape == (501, 2, 1, 2) and run.xy.dtype == np.float64
     assert run.loss.shape == (501, 2, 1)
     assert run.grad.shape == (501, 2, 1, 2)
-    assert run.status.shape == run.status_step.shape == run.grad_evals.shape == (2, 1)
+    assert run.status.shape == run.status_step.shape == run.evaluations().shape == (2, 1)
     np.testing.assert_array_equal(run.xy[0, :, 0], [[-1.5, 2.0], [-1.5, 2.0]])
     surface = get_surface("rosenbrock")
     np.testing.assert_allclose(run.loss, surface.value(run.xy[..., 0], run.xy[..., 1]))
@@ -36,8 +36,10 @@ def test_blocks_do_not_change_the_result():
     split = Engine("himmelblau", ["nadam:lr=0.05", "linesearch"], starts, 40, block=97)
     whole.advance(40)
     split.advance(40)
-    for name in ("xy", "loss", "grad", "status", "status_step", "grad_evals"):
+    for name in ("xy", "loss", "grad", "status", "status_step"):
         np.testing.assert_array_equal(getattr(whole, name), getattr(split, name), err_msg=name)
+    for step in (0, 17, 40):
+        np.testing.assert_array_equal(whole.result().measured(step), split.result().measured(step))
 
 
 def test_noise_belongs_to_the_walker_not_to_its_block():
@@ -74,7 +76,7 @@ def test_diverged_walkers_freeze_at_their_last_finite_point():
         frozen = run.xy[stop:, 0, w]
         assert (frozen == run.xy[stop - 1, 0, w]).all()
         assert (run.loss[stop:, 0, w] == run.loss[stop - 1, 0, w]).all()
-        assert run.grad_evals[0, w] == stop + 1  # the measurement that found it diverged counts
+        assert run.evaluations()[0, w] == stop + 1  # the measurement that found it diverged counts
     assert (run.status_at(int(run.status_step[0].min()) - 1) == Status.RUNNING).all()
     assert (run.status_at(100)[0] == Status.DIVERGED).all()
 
@@ -93,7 +95,7 @@ def test_converged_walkers_freeze():
     assert 0 < stop < 2000
     assert (run.xy[stop:, 0, 0] == run.xy[stop, 0, 0]).all()
     assert np.hypot(*run.grad[stop, 0, 0]) <= 1e-9
-    assert run.grad_evals[0, 0] == stop + 1
+    assert run.evaluations()[0, 0] == stop + 1
     early = simulate("booth", ["sgd:lr=0.05"], starts=[(-8.0, 8.0)], steps=int(stop) - 1)
     assert early.status[0, 0] == Status.RUNNING
     np.testing.assert_array_equal(early.xy[:, 0, 0], run.xy[:stop, 0, 0])
@@ -136,7 +138,7 @@ def test_bad_input_is_a_clear_error(kwargs, message):
 
 def test_zero_steps_is_just_the_start():
     run = simulate("booth", ["sgd"], starts=[(1.0, 1.0)], steps=0)
-    assert run.xy.shape == (1, 1, 1, 2) and run.grad_evals.tolist() == [[1]]
+    assert run.xy.shape == (1, 1, 1, 2) and run.evaluations().tolist() == [[1]]
 
 
 def test_many_walkers_stay_finite_on_every_surface():

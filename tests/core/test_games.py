@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from fogwalk.core import Engine, Status, get_surface, make_optimizer, simulate
+from fogwalk.core.measurements import GRADIENT, KINDS, LOSS
 from fogwalk.core.optimizers import get_definition
 from fogwalk.core.probe import Probe
 
@@ -90,13 +91,13 @@ def test_alternating_y_answers_the_new_x() -> None:
 def test_evaluations_are_counted() -> None:
     specs = ["sgd:lr=0.1", "extragradient:lr=0.1", "optimistic:lr=0.1", "alternating:lr=0.1"]
     run = simulate("gan_bilinear", specs, starts=[(1.0, 1.0)], steps=30)
-    assert run.grad_evals[:, 0].tolist() == [31, 61, 31, 61]
+    assert run.evaluations()[:, 0].tolist() == [31, 61, 31, 61]
 
 
 def test_frozen_walkers_pay_for_no_lookahead() -> None:
     run = simulate("booth", ["extragradient:lr=0.05"], starts=[(1.0, 3.0), (-8.0, 8.0)], steps=10)
     # The first walker starts on the minimum: one start measurement, one step of two.
-    assert run.grad_evals[0].tolist() == [3, 21]
+    assert run.evaluations()[0].tolist() == [3, 21]
 
 
 @pytest.mark.parametrize("name", ["extragradient", "optimistic", "alternating"])
@@ -110,12 +111,13 @@ def test_game_optimizers_also_minimise(name: str) -> None:
 
 def test_the_probe_measures_the_descent_ascent_field() -> None:
     surface = get_surface("gan_bilinear")
-    counts = np.zeros(2, dtype=np.int64)
+    counts = np.zeros((2, len(KINDS)), dtype=np.int64)
     points = np.array([[1.0, 2.0], [3.0, -1.0]])
     probe = Probe(surface, counts, surface.value(points[:, 0], points[:, 1]), game=True)
     np.testing.assert_array_equal(probe.grad(points), [[2.0, -1.0], [-1.0, -3.0]])
     np.testing.assert_array_equal(probe.value(points, np.array([1])), [2.0, -3.0])
-    assert counts.tolist() == [1, 2]
+    assert counts[:, GRADIENT].tolist() == [1, 1]
+    assert counts[:, LOSS].tolist() == [0, 1]
     plain = Probe(surface, counts, probe.loss)
     np.testing.assert_array_equal(plain.grad(points), [[2.0, 1.0], [-1.0, 3.0]])
 

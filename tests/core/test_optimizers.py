@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from fogwalk.core import FogwalkError, get_surface, make_optimizer, optimizer_names, simulate
+from fogwalk.core.measurements import KINDS
 from fogwalk.core.optimizers import get_definition
 from fogwalk.core.probe import Probe
 
@@ -92,7 +93,7 @@ def test_update_is_pure(name):
         f, gx, gy = surface.value_and_grad(params[:, 0], params[:, 1])
         grad = np.stack([gx, gy], axis=-1)
         frozen = [a.copy() if isinstance(a, np.ndarray) else a for a in (grad, params, *state)]
-        probe = Probe(surface, np.zeros(3, dtype=np.int64), f)
+        probe = Probe(surface, np.zeros((3, len(KINDS)), dtype=np.int64), f)
         new_params, new_state = optimizer.update(grad, state, params, step, probe)
         after = [grad, params, *state]
         for before, now in zip(frozen, after, strict=True):
@@ -164,7 +165,7 @@ def test_newton_solves_a_quadratic_in_one_step():
     np.testing.assert_allclose(run.xy[1, 0], [[1.0, 3.0], [1.0, 3.0]], atol=1e-12)
     assert (run.status == 1).all()  # converged, and frozen there
     # One gradient and one Hessian per step until it converged.
-    assert run.grad_evals.tolist() == [[2 * int(s) + 1 for s in run.status_step[0]]]
+    assert run.evaluations().tolist() == [[2 * int(s) + 1 for s in run.status_step[0]]]
 
 
 def test_saddle_free_newton_escapes_the_saddle():
@@ -181,7 +182,7 @@ def test_linesearch_takes_armijo_steps_and_pays_for_every_trial():
     run = simulate(surface, ["linesearch:lr=1"], starts=[(-1.2, 1.0)], steps=30, gtol=0, xtol=0)
     loss = run.loss[:, 0, 0]
     assert (np.diff(loss) <= 0).all()  # sufficient decrease every step
-    evals = int(run.grad_evals[0, 0])
+    evals = int(run.evaluations()[0, 0])
     assert evals > 31 + 30  # one gradient per row plus at least one trial per step
     # Reproduce the count: each step tries lr, lr/2, ... until the Armijo condition holds.
     expected = 1

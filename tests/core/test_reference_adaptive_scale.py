@@ -191,7 +191,7 @@ def test_matches_pytorch_optimizer_step_for_step(surface_name, spec, cls_name, k
     run = run_and_compare(surface_name, spec, reference)
     if cls_name == "SophiaH" and (run.status_step < 0).all():
         # One slope per point (the last one too) and one Hessian per update of its average.
-        np.testing.assert_array_equal(run.grad_evals[0], [STEPS + 1 + len(f) for f in fed])
+        np.testing.assert_array_equal(run.evaluations()[0], [STEPS + 1 + len(f) for f in fed])
 
 
 def test_sophia_measures_the_hessian_only_when_it_updates_it():
@@ -200,7 +200,7 @@ def test_sophia_measures_the_hessian_only_when_it_updates_it():
     run = simulate(surface, ["sophia:update_period=7"], starts=starts, steps=20, compiled=False)
     # Hessians at steps 0, 7 and 14 (gtol/xtol defaults never stop Sophia this early here).
     assert (run.status_step < 0).all()
-    np.testing.assert_array_equal(run.grad_evals[0], 21 + 3)
+    np.testing.assert_array_equal(run.evaluations()[0], 21 + 3)
 
 
 @pytest.mark.parametrize(

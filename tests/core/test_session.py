@@ -105,7 +105,8 @@ def test_runs_rows_and_snapshots():
     rows = session.hiker_rows(scene, run, 30)
     assert [r.label for r in rows] == list(DEFAULT_OPTIMIZERS)
     assert rows[0].walkers == 2 and rows[0].loss == run.loss[30, 0, 0]
-    assert session.slope_measurements(run, 30) <= 31
+    assert rows[0].step == 30 and rows[0].measured == (31, 0, 0, 0) and rows[0].cost == 30
+    assert rows[0].measurements == "31 gradients"
     engine = session.build_engine(scene)
     engine.advance(5)
     shot = session.snapshot(engine)

@@ -210,7 +210,7 @@ def test_per_walker_optimizers_match_torch(surface_name, spec, cls_name, kwargs)
     run = run_and_compare(surface_name, spec, reference)
     if cls_name == "LBFGS":
         # Every closure call is a slope measurement; the engine also measures the last point.
-        np.testing.assert_array_equal(run.grad_evals[0], [len(c) + 1 for c in calls])
+        np.testing.assert_array_equal(run.evaluations()[0], [len(c) + 1 for c in calls])
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import FogwalkError
+from ..measurements import GRADIENT
 
 if TYPE_CHECKING:  # numba is imported only when a run first compiles
     from ..engine import Engine
@@ -100,7 +101,7 @@ class CompiledRun:
             engine.grad,
             engine.status,
             engine.status_step,
-            engine.grad_evals,
+            engine.ledger.totals[GRADIENT],
             compiled.state,
             compiled.scalars(t0, t1),
             compiled.noise(t0, t1),

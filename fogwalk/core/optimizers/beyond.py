@@ -215,7 +215,7 @@ def linesearch(h: Mapping[str, Any]) -> Algorithm:
         base = sign * probe.loss
         for trial in range(h["max_trials"]):
             trial_points = params[rows] - alpha[rows, None] * g[rows]
-            values = sign * probe.value(trial_points, rows)
+            values = sign * probe.value(trial_points, rows, trial=True)
             accepted = values <= base[rows] - h["c1"] * alpha[rows] * slope[rows]
             if trial == h["max_trials"] - 1:
                 break

@@ -323,6 +323,9 @@ def lbfgs(h: Mapping[str, Any]) -> Algorithm:
                 the step or the change of f is below tolerance_change
     """
 
+    # With the line search every evaluation of a step is one of its trials.
+    trials = h["line_search_fn"] == "strong_wolfe"
+
     def init(params: np.ndarray) -> tuple[Memory, ...]:
         return (Memory(),) * len(params)
 
@@ -348,7 +351,7 @@ def lbfgs(h: Mapping[str, Any]) -> Algorithm:
             rows = np.fromiter(pending, dtype=np.intp, count=len(pending))
             points = np.array([pending[i] for i in rows])
             pending.clear()
-            losses, grads = probe.value_and_grad(points, rows)
+            losses, grads = probe.value_and_grad(points, rows, trial=trials)
             for j, i in enumerate(rows):
                 resume(int(i), (float(losses[j]), grads[j]))
         return new_params, tuple(memories)

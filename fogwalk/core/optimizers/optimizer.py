@@ -57,7 +57,8 @@ class Optimizer:
 
     def lr_at(self, step: int) -> float:
         """The scheduled learning rate of update ``step`` (0 for the first); 1 for a
-        wrapper, which has none (its base schedules its own)."""
+        wrapper, which has none (its base schedules its own), and for a zeroth-order
+        method without one."""
         h = self.hyper
         if "lr" not in h:
             return 1.0
@@ -112,7 +113,7 @@ def build(definition: OptimizerDef, values: Mapping[str, Any], label: str | None
     hyper = definition.defaults()
     for key, value in values.items():
         hyper[key] = definition.param(key).validate(value)
-    if "lr" not in hyper and wrapped_param(definition) is None:
+    if "lr" not in hyper and wrapped_param(definition) is None and not definition.zeroth_order:
         raise ValueError(f"optimizer {definition.name} declares no lr")
     if definition.check is not None:
         definition.check(hyper)

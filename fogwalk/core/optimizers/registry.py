@@ -64,6 +64,9 @@ class OptimizerDef:
     alias_of: str | None = None
     uses_hessian: bool = False
     momentum: Callable[[Mapping[str, Any]], bool] = lambda hyper: False
+    # Feels only the height: it pays for every evaluation through the probe and nothing
+    # for arriving at a point (the engine still records the slope there, unpaid).
+    zeroth_order: bool = False
     all_params: tuple[HyperParam, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -92,18 +95,30 @@ def register(
     check: Callable[[Mapping[str, Any]], None] | None = None,
     uses_hessian: bool = False,
     momentum: Callable[[Mapping[str, Any]], bool] = lambda hyper: False,
+    zeroth_order: bool = False,
 ) -> Callable:
     """Decorator: register ``factory(hyper) -> Algorithm`` under ``name``.
 
     ``momentum(hyper)`` says whether the configured optimizer carries a
     velocity (a momentum buffer or a first-moment average), which the app
-    draws as an arrow.
+    draws as an arrow. A ``zeroth_order`` optimizer measures only losses,
+    through its probe: it is handed no gradient worth using and pays nothing
+    for arriving at a point.
     """
 
     def decorate(factory: Callable[[Mapping[str, Any]], Algorithm]) -> Callable:
         _add(
             OptimizerDef(
-                name, factory, params, summary, source, check, None, uses_hessian, momentum
+                name,
+                factory,
+                params,
+                summary,
+                source,
+                check,
+                None,
+                uses_hessian,
+                momentum,
+                zeroth_order,
             )
         )
         return factory
@@ -129,6 +144,7 @@ def register_alias(name: str, target: str, summary: str, **defaults: Any) -> Non
             target,
             base.uses_hessian,
             base.momentum,
+            base.zeroth_order,
         )
     )
 
