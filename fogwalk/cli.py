@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_export_parser(commands) -> None:
     from .core.export import CAMERA_MOTIONS, LAYOUTS
+    from .core.scene import CLOCKS
 
     export = commands.add_parser(
         "export",
@@ -178,6 +179,13 @@ def _add_export_parser(commands) -> None:
     )
     export.add_argument(
         "--title", help="title burned into the frames (default: the surface's name; '' for none)"
+    )
+    export.add_argument(
+        "--clock",
+        choices=CLOCKS,
+        help="steps: every hiker at the same step each frame; cost: every hiker at the same "
+        "measurement budget (see --costs), so expensive steps show as slow hikers (default: "
+        "the scenario's, else steps)",
     )
     export.add_argument("--no-fog", action="store_true", help="show the whole terrain")
     export.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
@@ -226,6 +234,22 @@ def _add_scene_arguments(parser) -> None:
         metavar="NAME",
         help="which 2-D dataset of a loss-landscape .h5 file (default train_loss)",
     )
+    parser.add_argument(
+        "--costs",
+        type=_costs,
+        metavar="KIND=PRICE,...",
+        help="what a measurement costs, a gradient being 1 (default gradient=1,loss=1/3,"
+        "hessian=2, or the scenario's [costs]); e.g. hessian=4",
+    )
+
+
+def _costs(text: str):
+    from .core.measurements import parse_costs
+
+    try:
+        return parse_costs(text)
+    except FogwalkError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _positive(text: str) -> int:
@@ -246,14 +270,16 @@ def _opened(source: str, args: argparse.Namespace):
         starts=args.starts,
         steps=args.steps,
         fog=False if getattr(args, "no_fog", False) else None,
+        clock=getattr(args, "clock", None),
+        costs=args.costs,
     )
     return opened, scene
 
 
 def _export(args: argparse.Namespace) -> int:
     from .core.export import parse_size
-    from .core.session import export_settings
-    from .core.sizes import check_run_size, frame_total
+    from .core.session import export_settings, video_steps
+    from .core.sizes import check_run_size
     from .core.video import check_size, check_target
 
     opened, scene = _opened(args.source, args)
@@ -271,7 +297,7 @@ def _export(args: argparse.Namespace) -> int:
             width=width,
             height=height,
         )
-        check_run_size(scene, frame_total(scene, settings))
+        check_run_size(scene, video_steps(scene, settings))
     check_size(args.output, settings.width, settings.height)
     check_target(args.output, args.overwrite)
     return _render_video(scene, settings, args)
@@ -351,9 +377,9 @@ def _trace(args: argparse.Namespace) -> int:
     write = write_json if fmt == "json" else write_csv
     if args.output:
         with atomic_output(args.output, "w", newline="", encoding="utf-8") as stream:
-            write(run, stream)
+            write(run, stream, scene.costs)
     else:
-        write(run, sys.stdout)
+        write(run, sys.stdout, scene.costs)
     return 0
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt
 
+from ..core.clock import reach, tick_label
 from ..core.engine import Run
 from ..core.errors import FogwalkError
 from ..core.export import VideoSettings, frame_steps
 from ..core.scene import Scene
-from ..core.session import compute_run, hiker_rows, resolve_surface
+from ..core.session import compute_run, hiker_rows, resolve_surface, shown_steps, video_steps
 from ..core.sizes import check_export_size, frame_total
 from .encoder import VideoWriter
 from .frame import frame_at
@@ -60,25 +61,31 @@ class FrameRenderer:
         return len(self.steps)
 
     def render(self, index: int, run: Run) -> np.ndarray:
-        """The RGB pixels (height, width, 3) of frame ``index``, from ``run``."""
-        step = int(self.steps[index])
+        """The RGB pixels (height, width, 3) of frame ``index``, from ``run``.
+
+        A frame shows a moment of the scene's clock: a step, or a measurement
+        budget at which each hiker shows its own step.
+        """
+        tick = int(self.steps[index])
         state = dict(self.camera)
         if self.settings.camera == "orbit":
             state["azimuth"] += ORBIT_DEGREES_PER_SECOND * index / self.settings.fps
         self.view.set_camera_state(state)  # driven cameras then move from here
-        self.view.show_frame(frame_at(run, step), self.total)
+        self.view.show_frame(frame_at(run, shown_steps(self.scene, run, tick)), self.total)
         pixels = self.view.render_array(self.settings.width, self.settings.height)
-        return self._overlay(pixels, run, step)
+        return self._overlay(pixels, run, tick)
 
-    def _overlay(self, pixels: np.ndarray, run: Run, step: int) -> np.ndarray:
+    def _overlay(self, pixels: np.ndarray, run: Run, tick: int) -> np.ndarray:
         settings = self.settings
         legend = []
         if settings.legend and not self.split:  # a split cell carries its own label
             legend = [
                 LegendEntry(row.label, row.color, row.loss if settings.losses else None, row.mark)
-                for row in hiker_rows(self.scene, run, step)
+                for row in hiker_rows(self.scene, run, tick)
             ]
-        counter = f"step {step} / {self.total}" if settings.counter else ""
+        counter = (
+            f"{tick_label(self.scene.clock)} {tick} / {self.total}" if settings.counter else ""
+        )
         return burn_overlays(pixels, title=settings.title, legend=legend, counter=counter)
 
     def close(self) -> None:
@@ -120,13 +127,19 @@ class ExportLoop:
 
     @property
     def next_step(self) -> int:
-        """The step the next frame shows (the last one's when all are written)."""
+        """The moment of the clock (a step, or a budget) the next frame shows (the last
+        one's when all are written)."""
         return int(self.renderer.steps[min(self.done, len(self) - 1)])
+
+    def ready(self, run: Run) -> bool:
+        """Whether ``run`` has computed what the next frame shows."""
+        scene = self.renderer.scene
+        return reach(run, scene.clock, scene.costs) >= self.next_step
 
     def write_next(self, run: Run) -> int:
         """Render and encode the next frame; returns the number of frames written."""
-        if run.computed < self.next_step:
-            raise ValueError(f"the run has computed {run.computed} steps, not {self.next_step}")
+        if not self.ready(run):
+            raise ValueError(f"the run has not computed what frame {self.done} shows yet")
         self.writer.write(self.renderer.render(self.done, run))
         self.done += 1
         return self.done
@@ -167,8 +180,8 @@ def export_video(
     here otherwise). Nothing is left at ``path`` unless the whole video was
     written.
     """
-    if run is None or run.computed < frame_total(scene, settings):
-        run = compute_run(scene, settings.last_step)
+    if run is None or run.computed < video_steps(scene, settings):
+        run = compute_run(scene, video_steps(scene, settings))
     with ExportLoop(scene, settings, path, overwrite=overwrite) as loop:
         total = len(loop)
         for _ in range(total):

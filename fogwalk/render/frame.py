@@ -42,40 +42,50 @@ TRAIL_POINTS = 40_000
 
 
 def frame_at(
-    run: Run, step: int, *, trail_length: int = 400, memory_points: int = 64
+    run: Run, step: int | np.ndarray, *, trail_length: int = 400, memory_points: int = 64
 ) -> HikerFrame:
-    """The frame at ``step`` (clamped to what the run has computed).
+    """The frame at ``step`` (clamped to what the run has computed): one step for all, or one
+    per optimizer and walker (the cost clock's ``(optimizers, walkers)`` steps).
 
     Trails keep the last ``trail_length`` points only (fewer when there are
     very many hikers), so that drawing a frame costs the same however many
     steps were walked.
     """
-    step = int(np.clip(step, 0, run.computed))
     k, w = run.xy.shape[1:3]
+    steps = np.broadcast_to(np.clip(step, 0, run.computed), (k, w)).reshape(-1)
+    optimizer = np.repeat(np.arange(k), w)
+    walker = np.tile(np.arange(w), k)
+
+    def at(rows: np.ndarray, records: np.ndarray) -> np.ndarray:
+        """``records`` at each hiker's ``rows`` (one per hiker, or a column of them each)."""
+        if rows.ndim == 1:
+            return records[rows, optimizer, walker]
+        return records[rows, optimizer[:, None], walker[:, None]]
+
     trail_length = max(2, min(trail_length, TRAIL_POINTS // (k * w)))
-    xy = run.xy[step].reshape(k * w, 2)
-    previous = run.xy[max(step - 1, 0)].reshape(k * w, 2)
+    xy = at(steps, run.xy)
+    previous = at(np.maximum(steps - 1, 0), run.xy)
     moving = np.repeat([opt.has_momentum for opt in run.optimizers], w)
     velocity = np.where(moving[:, None], xy - previous, 0.0)
-    first = max(0, step - trail_length + 1)
-    trail_xy = run.xy[first : step + 1].reshape(-1, k * w, 2)
-    trail_loss = run.loss[first : step + 1].reshape(-1, k * w, 1)
-    trails = np.concatenate([trail_xy, trail_loss], axis=2).transpose(1, 0, 2)
+    length = min(trail_length, int(steps.max()) + 1)
+    rows = np.maximum(steps[:, None] - np.arange(length - 1, -1, -1), 0)  # oldest first
+    trails = np.concatenate([at(rows, run.xy), at(rows, run.loss)[..., None]], axis=2)
     return HikerFrame(
-        step=step,
-        xy=xy.copy(),
-        loss=run.loss[step].reshape(-1).copy(),
-        grad=run.grad[step].reshape(k * w, 2).copy(),
+        step=int(steps.max()),
+        xy=xy,
+        loss=at(steps, run.loss),
+        grad=at(steps, run.grad),
         velocity=velocity,
-        status=run.status_at(step).reshape(-1),
+        status=run.status_at(steps.reshape(k, w)).reshape(-1),
         trails=trails,
-        memory=_memory(run, step, memory_points),
+        memory=_memory(run, steps, memory_points, at),
     )
 
 
-def _memory(run: Run, step: int, count: int) -> np.ndarray:
+def _memory(run: Run, steps: np.ndarray, count: int, at) -> np.ndarray:
     """Up to ``count`` measured points spread evenly over every hiker's path so far."""
-    k, w = run.xy.shape[1:3]
-    per_hiker = max(1, count // (k * w))
-    rows = np.unique(np.linspace(0, step, min(per_hiker, step + 1)).round().astype(int))
-    return run.xy[rows].transpose(1, 2, 0, 3).reshape(-1, 2)[:count]
+    hikers = len(steps)
+    per_hiker = max(1, count // hikers)
+    share = np.linspace(0.0, 1.0, min(per_hiker, int(steps.max()) + 1))
+    rows = (share[None, :] * steps[:, None]).round().astype(int)
+    return at(rows, run.xy).reshape(-1, 2)[:count]

@@ -29,6 +29,7 @@ def _entries(window) -> list[tuple[str, str, list, object]]:
         ("&Playback", "&Play/pause", ["Space"], controller.toggle_play),
         ("&Playback", "&Step", ["Right"], controller.step_once),
         ("&Playback", "&Reset", ["R"], controller.rewind),
+        ("&Playback", "&Clock by steps / by cost", ["C"], window.toggle_clock),
     ]
 
 

@@ -10,6 +10,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ..core.clock import reach
 from ..core.defaults import SPEED_RANGE
 from ..core.engine import Run
 from ..core.scene import RUN, TERRAIN, Scene
@@ -29,7 +30,8 @@ class Controller(QObject):
 
     :meth:`apply` makes a scene current and says which groups of fields
     changed; the engine reruns only when the run's fields did. The clock
-    moves :attr:`position` (in fractional steps) and ticks; the window draws
+    moves :attr:`position` (in fractional ticks: steps, or gradients' worth of
+    measurements on the scene's cost clock) and ticks; the window draws
     :meth:`step` on each tick.
     """
 
@@ -84,7 +86,11 @@ class Controller(QObject):
 
     def _horizon(self) -> int:
         """How far the engine may compute: a few seconds of playback past the screen."""
-        return int(self.position + max(MIN_LEAD, LEAD_SECONDS * self.scene.speed))
+        lead = max(MIN_LEAD, LEAD_SECONDS * self.scene.speed)
+        if self.scene.clock == "cost" and self.run is not None:
+            # A hiker cheaper than a gradient a step walks more steps than ticks.
+            return int(max(self.position, self.run.computed) + lead)
+        return int(self.position + lead)
 
     def compute_to(self, step: int) -> None:
         """Let the engine compute up to ``step`` (an export needs the whole range)."""
@@ -122,20 +128,28 @@ class Controller(QObject):
         self.simulation.stop()
 
     def step(self) -> int | None:
-        """The step due on screen (None before the run starts)."""
+        """The moment of the clock due on screen (None before the run starts): a step, or a
+        measurement budget on the cost clock."""
         if self.run is None:
             return None
-        return min(math.floor(self.position), self.run.computed)
+        return min(math.floor(self.position), math.floor(self.reach()))
+
+    def reach(self) -> float:
+        """How far the clock can go on the run computed so far (0 before it starts)."""
+        if self.run is None:
+            return 0.0
+        return reach(self.run, self.scene.clock, self.scene.costs)
 
     def _on_timer_timeout(self) -> None:
         now = time.perf_counter()
         elapsed, self._last_tick = now - self._last_tick, now
         run = self.run
         if self.playing and run is not None:
+            reachable = self.reach()
             if self.scene.speed >= SPEED_RANGE[1]:
-                self.position = float(run.computed)  # as fast as the engine goes
+                self.position = reachable  # as fast as the engine goes
             self.position += self.scene.speed * min(elapsed, 0.25)
-            self.position = min(self.position, float(run.computed))  # wait for the engine
+            self.position = min(self.position, reachable)  # wait for the engine
             if self.position >= self.scene.steps:
                 self.set_playing(False)  # the end: only once the engine got there too
         if self.scene is not None:
@@ -158,7 +172,7 @@ class Controller(QObject):
         """Pause and move one step on (as far as the engine got)."""
         self.set_playing(False)
         if self.run is not None:
-            self.position = float(min(math.floor(self.position) + 1, self.run.computed))
+            self.position = float(min(math.floor(self.position) + 1, math.floor(self.reach())))
         self.ticked.emit()
 
     def seek(self, step: int) -> None:

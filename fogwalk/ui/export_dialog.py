@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from ..core.errors import FogwalkError
 from ..core.export import CAMERA_MOTIONS, LAYOUTS, SIZES, VideoSettings
 from ..core.scene import Scene
-from ..core.session import compute_run, frame_total
+from ..core.session import compute_run, video_steps
 from ..core.video import output_kind
 from ..render.exporter import ExportLoop
 from .controller import Controller
@@ -188,10 +188,11 @@ class ExportJob(QObject):
     ) -> None:
         super().__init__()
         self.scene, self.controller = scene, controller
-        self._run = None if controller is not None else compute_run(scene, settings.last_step)
+        needed = video_steps(scene, settings)
+        self._run = None if controller is not None else compute_run(scene, needed)
         self._generation = controller.simulation.generation if controller is not None else None
         if controller is not None:
-            controller.compute_to(frame_total(scene, settings))
+            controller.compute_to(needed)
         self.loop = ExportLoop(scene, settings, path, overwrite=overwrite, camera=camera)
         self.started = time.monotonic()
         self._timer = QTimer(self)
@@ -213,9 +214,11 @@ class ExportJob(QObject):
         controller = self.controller
         if self._run is None and controller.simulation.generation != self._generation:
             # the window's scene changed under the export: finish from a run of our own
-            self._run = compute_run(self.scene, self.loop.renderer.settings.last_step)
+            self._run = compute_run(
+                self.scene, video_steps(self.scene, self.loop.renderer.settings)
+            )
         run = self._run or controller.run
-        return run if run is not None and run.computed >= self.loop.next_step else None
+        return run if run is not None and self.loop.ready(run) else None
 
     def _on_timer_timeout(self) -> None:
         try:

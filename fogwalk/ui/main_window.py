@@ -14,8 +14,8 @@ from ..core.defaults import FOG_RADIUS_RANGE
 from ..core.engine import Run
 from ..core.errors import FogwalkError
 from ..core.export import VideoSettings
-from ..core.scene import CAMERA, FOG, RUN, TERRAIN, Scene
-from ..core.session import hiker_rows, resolve_surface, slope_measurements
+from ..core.scene import CAMERA, FOG, PLAYBACK, RUN, TERRAIN, Scene
+from ..core.session import hiker_rows, resolve_surface, shown_steps
 from ..render.frame import frame_at
 from ..render.mesh import height_is_log
 from ..render.view import TerrainView
@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         playback.step_requested.connect(controller.step_once)
         playback.reset_requested.connect(controller.rewind)
         playback.speed_changed.connect(lambda v: edit(speed=v))
+        playback.clock_changed.connect(lambda clock: edit(clock=clock))
         playback.show_playing(controller.playing)
 
     # --- applying scenes ------------------------------------------------------------
@@ -162,6 +163,8 @@ class MainWindow(QMainWindow):
             self.view.set_camera_mode(scene.camera)
         if RUN in changes:
             self.map_panel.set_starts(scene.starts)
+        if PLAYBACK in changes:
+            self.loss_plot.set_clock(scene.clock, scene.costs)
         self.controls.show_scene(scene)
         self._draw(force=True)
 
@@ -171,36 +174,39 @@ class MainWindow(QMainWindow):
             walking = self.scene.walking
             colors = [h.color for h in walking]
             self.map_panel.show_run(run, colors)
-            self.loss_plot.show_run(run, colors, [h.spec for h in walking])
+            labels = [h.spec for h in walking]
+            self.loss_plot.show_run(run, colors, labels, self.scene.costs)
         self._draw(force=True)
 
     def _on_controller_run_progressed(self, run: Run) -> None:
         self.map_panel.show_run(run, [h.color for h in self.scene.walking])
-        self.loss_plot.update_to(run.computed)
-        self.playback_panel.show_position(self.shown_step, run.computed, self.scene.steps)
+        self.loss_plot.update_to(run.computed, run)
+        self.playback_panel.show_position(
+            self.shown_step, int(self.controller.reach()), self.scene.steps
+        )
 
     def _on_controller_failed(self, message: str) -> None:
         QMessageBox.warning(self, "FogWalk cannot run this scene", message)
 
     # --- drawing -------------------------------------------------------------------------
     def _draw(self, force: bool = False) -> None:
-        run, step = self.run, self.controller.step()
-        if run is None or step is None:
+        run, tick = self.run, self.controller.step()
+        if run is None or tick is None:
             if force:
                 self.view.show_frame(None)
             return
-        if step == self.shown_step and not force:
+        if tick == self.shown_step and not force:
             return
-        self.view.show_frame(frame_at(run, step), self.scene.steps)
-        fog = self.scene.fog
-        self.map_panel.show_step(step, fog.radius if fog.enabled else None)
-        self.loss_plot.show_step(step)
-        self.shown_step = step
-        self.status.show_step(
-            step, hiker_rows(self.scene, run, step), slope_measurements(run, step)
-        )
-        self.playback_panel.show_position(step, run.computed, self.scene.steps)
-        self.frame_shown.emit(step)
+        scene = self.scene
+        steps = shown_steps(scene, run, tick)
+        self.view.show_frame(frame_at(run, steps), scene.steps)
+        fog = scene.fog
+        self.map_panel.show_step(steps, fog.radius if fog.enabled else None)
+        self.loss_plot.show_step(tick, steps[:, 0])
+        self.shown_step = tick
+        self.status.show_step(tick, hiker_rows(scene, run, tick), scene.clock)
+        self.playback_panel.show_position(tick, int(self.controller.reach()), scene.steps)
+        self.frame_shown.emit(tick)
 
     # --- view ----------------------------------------------------------------------------
     def toggle_fog(self) -> None:
@@ -209,6 +215,10 @@ class MainWindow(QMainWindow):
     def scale_fog_radius(self, notches: float) -> None:
         radius = float(np.clip(self.scene.fog.radius * RADIUS_STEP**notches, *FOG_RADIUS_RANGE))
         self.edit(fog=replace(self.scene.fog, radius=radius))
+
+    def toggle_clock(self) -> None:
+        """Play by steps or by cost (every hiker the same measurement budget a tick)."""
+        self.edit(clock="cost" if self.scene.clock == "steps" else "steps")
 
     def toggle_layout(self) -> None:
         self.edit(layout="split" if self.scene.layout == "overlay" else "overlay")

@@ -202,28 +202,35 @@ class MapPanel(QWidget):
         brushes = [pg.mkBrush(c) for c in self._colors]
         self._brushes = np.array([b for b in brushes for _ in range(walkers)], dtype=object)
 
-    def show_step(self, step: int, fog_radius: float | None = None) -> None:
-        """Draw every path up to ``step``, the walkers there, and their fog circles.
+    def show_step(self, step: int | np.ndarray, fog_radius: float | None = None) -> None:
+        """Draw every path up to ``step`` (one for all, or one per optimizer and walker), the
+        walkers there, and their fog circles.
 
         ``fog_radius`` is a share of the domain's longer side, or None for no fog.
         """
         run = self.run
         if run is None:
             return
-        step = int(np.clip(step, 0, run.computed))
-        if self._shown != (run, step):
-            self._shown = (run, step)
-            rows = _trail_rows(step, TRAIL_POINTS // run.xy[0, ..., 0].size)
+        count, walkers = run.xy.shape[1:3]
+        steps = np.broadcast_to(np.clip(step, 0, run.computed), (count, walkers))
+        walker = np.arange(walkers)
+        points = run.xy[steps, np.arange(count)[:, None], walker]  # (optimizers, walkers, 2)
+        key = (run, steps.tobytes())
+        if self._shown != key:
+            self._shown = key
+            budget = TRAIL_POINTS // (count * walkers)
             for k, trail in enumerate(self.trails):
-                trail.setData(*_paths(run.xy[rows, k]))
-            self._show_positions(run, step)
-        self._show_fog(run.xy[step], fog_radius)
+                rows = np.arange(int(steps[k].max()) + 1)[_trail_rows(int(steps[k].max()), budget)]
+                # a walker's path ends at its own step (the cost clock shows walkers apart)
+                trail.setData(*_paths(run.xy[np.minimum(rows[:, None], steps[k]), k, walker]))
+            self._show_positions(run, steps, points)
+        self._show_fog(points, fog_radius)
 
-    def _show_positions(self, run: Run, step: int) -> None:
-        status = run.status_at(step).reshape(-1)
+    def _show_positions(self, run: Run, steps: np.ndarray, points: np.ndarray) -> None:
+        status = run.status_at(steps).reshape(-1)
         # Shared pen and brush objects: pyqtgraph caches a symbol per pen/brush *object*.
         self.positions.setData(
-            pos=run.xy[step].reshape(-1, 2),
+            pos=points.reshape(-1, 2),
             brush=np.where(status == Status.DIVERGED, _SPENT, self._brushes),
             pen=_RINGS[status],
         )

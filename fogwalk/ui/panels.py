@@ -119,7 +119,6 @@ class HikerRow(QWidget):
     def __init__(self, panel: HikersPanel, index: int, hiker: Hiker) -> None:
         super().__init__(panel)
         optimizer = hiker.optimizer
-        lr = optimizer.definition.param("lr")
         self.enabled = QCheckBox()
         self.enabled.setChecked(hiker.enabled)
         self.enabled.setToolTip("Walk (or rest) this hiker")
@@ -132,9 +131,15 @@ class HikerRow(QWidget):
         self.name = QLabel(optimizer.name + (" *" if extra else ""))
         self.name.setToolTip(f"{hiker.spec}\n{optimizer.definition.summary}")
         self.name.setMinimumWidth(72)
-        low, high = lr.ui_range or (1e-5, 10.0)
-        self.lr = FloatSlider(low, high, optimizer.hyper["lr"], log=True)
-        self.lr.setToolTip("Learning rate")
+        self.lr: FloatSlider | None = None
+        if "lr" in optimizer.hyper:
+            low, high = optimizer.definition.param("lr").ui_range or (1e-5, 10.0)
+            self.lr = FloatSlider(low, high, optimizer.hyper["lr"], log=True)
+            self.lr.setToolTip("Learning rate")
+            step_size: QWidget = self.lr
+        else:  # a wrapper's base has it, a zeroth-order method may have none: see ⋯
+            step_size = QLabel("no learning rate: ⋯")
+            step_size.setToolTip("This optimizer has no learning rate of its own; ⋯ sets it up")
         edit = QToolButton()
         edit.setText("⋯")
         edit.setToolTip("Every hyper-parameter of this hiker")
@@ -148,14 +153,15 @@ class HikerRow(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.enabled, self.color, self.name):
             layout.addWidget(widget)
-        layout.addWidget(self.lr, 1)
+        layout.addWidget(step_size, 1)
         for widget in (edit, duplicate, remove):
             layout.addWidget(widget)
         edit.clicked.connect(lambda: panel.edit_requested.emit(index))
         duplicate.clicked.connect(lambda: panel.duplicate_requested.emit(index))
         self.enabled.toggled.connect(lambda on: panel.enabled_changed.emit(index, on))
         self.color.color_changed.connect(lambda c: panel.color_changed.emit(index, c))
-        self.lr.value_changed.connect(lambda v: panel.lr_changed.emit(index, v))
+        if self.lr is not None:
+            self.lr.value_changed.connect(lambda v: panel.lr_changed.emit(index, v))
         remove.clicked.connect(lambda: panel.remove_requested.emit(index))
 
 
@@ -242,12 +248,13 @@ class FogPanel(QGroupBox):
 
 
 class PlaybackPanel(QGroupBox):
-    """Play/pause, single step, reset and speed."""
+    """Play/pause, single step, reset, speed and the clock."""
 
     play_toggled = Signal()
     step_requested = Signal()
     reset_requested = Signal()
     speed_changed = Signal(float)
+    clock_changed = Signal(str)
     scrubbed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -263,6 +270,14 @@ class PlaybackPanel(QGroupBox):
         self.scrubber = QSlider(Qt.Orientation.Horizontal)
         self.scrubber.setToolTip("Scrub through the steps computed so far")
         self.scrubber.setRange(0, 0)
+        self.clock = QComboBox()
+        self.clock.addItem("by steps", "steps")
+        self.clock.addItem("by cost", "cost")
+        self.clock.setToolTip(
+            "By steps: every hiker takes a step per tick. By cost: every hiker spends the same "
+            "measurement budget per tick (a gradient 1, a loss alone 1/3, a Hessian 2), so a "
+            "hiker whose steps measure more walks slower (C)"
+        )
         self.position = QLabel("step 0")
         self.position.setAlignment(Qt.AlignmentFlag.AlignCenter)
         buttons = QHBoxLayout()
@@ -272,22 +287,34 @@ class PlaybackPanel(QGroupBox):
         form = QFormLayout(self)
         form.addRow(buttons)
         form.addRow("Speed", self.speed)
+        form.addRow("Clock", self.clock)
         form.addRow("Step", self.scrubber)
         form.addRow(self.position)
         self.play.clicked.connect(self.play_toggled)
         step.clicked.connect(self.step_requested)
         reset.clicked.connect(self.reset_requested)
         self.speed.value_changed.connect(self.speed_changed)
+        self.clock.currentIndexChanged.connect(
+            lambda index: self.clock_changed.emit(self.clock.itemData(index))
+        )
         self.scrubber.sliderMoved.connect(self.scrubbed)
+        self._unit = "step"
 
     def show_scene(self, scene: Scene) -> None:
         self.speed.setValue(scene.speed)
+        _blocked(self.clock, self.clock.setCurrentIndex, self.clock.findData(scene.clock))
+        self._unit = "cost" if scene.clock == "cost" else "step"
+        self.speed.setToolTip(
+            f"{'Cost' if scene.clock == 'cost' else 'Steps'} per second; all the way right: as "
+            "fast as the engine goes"
+        )
 
     def show_playing(self, playing: bool) -> None:
         self.play.setText("Pause" if playing else "Play")
 
     def show_position(self, step: int, computed: int, total: int) -> None:
-        self.position.setText(f"step {step} / {total}  (computed {computed})")
+        """The clock's moment ``step`` of ``total``, ``computed`` being as far as it can go."""
+        self.position.setText(f"{self._unit} {step} / {total}  (computed {computed})")
         if not self.scrubber.isSliderDown():
             _blocked(self.scrubber, self.scrubber.setMaximum, computed)
             _blocked(self.scrubber, self.scrubber.setValue, step)

@@ -102,7 +102,8 @@ class ColorButton(QToolButton):
 
 
 class StatusLine(QLabel):
-    """The status bar's text: the step, each hiker's loss and mark, slope measurements, fps."""
+    """The status bar's text: the clock's moment, each hiker's loss, mark and measurements
+    (and its own step on the cost clock), fps."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,16 +111,22 @@ class StatusLine(QLabel):
         self.fps = QLabel()  # frames drawn in the last second, shown at the bar's right end
         self._frame_times: list[float] = []
 
-    def show_step(self, step: int, rows: Sequence[HikerRow], measurements: int) -> None:
+    def show_step(self, tick: int, rows: Sequence[HikerRow], clock: str = "steps") -> None:
         """Show the frame now drawn (and count it for the frame rate)."""
-        parts = [f"step <b>{step}</b>"]
+        by_cost = clock == "cost"
+        parts = [f"{'cost' if by_cost else 'step'} <b>{tick}</b>"]
         for row in rows:
             mark = f" {row.mark}" if row.mark else ""
             more = f" (+{row.walkers - 1})" if row.walkers > 1 else ""
             dot = f"<span style='color:{row.color}'>●</span>"
-            parts.append(f"{dot} {row.name} {row.loss:.5g}{mark}{more}")
-        parts.append(f"{measurements} slope measurements")
+            step = f"step {row.step}, " if by_cost else ""
+            paid = f" <span style='color:#9aa3ad'>{step}{row.measurements}</span>"
+            parts.append(f"{dot} {row.name} {row.loss:.5g}{mark}{more}{paid}")
         self.setText(" &nbsp;·&nbsp; ".join(parts))
+        self.setToolTip(
+            "Each hiker's loss and, in grey, the surface evaluations its first walker paid for "
+            "so far (a gradient brings its loss along; trials are a line search's tries)"
+        )
         now = time.perf_counter()
         self._frame_times = [t for t in self._frame_times if now - t < 1.0] + [now]
         self.fps.setText(f"{len(self._frame_times)} fps")

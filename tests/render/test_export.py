@@ -12,7 +12,7 @@ from PIL import Image
 
 from fogwalk.core.errors import FogwalkError
 from fogwalk.core.export import VideoSettings, frame_steps
-from fogwalk.core.scene import Fog, Scene
+from fogwalk.core.scene import Fog, Hiker, Scene
 from fogwalk.core.session import compute_run
 from fogwalk.render.encoder import VideoWriter
 from fogwalk.render.exporter import FrameRenderer, export_video
@@ -199,3 +199,26 @@ def test_cli_refuses_to_overwrite_and_a_killed_export_leaves_nothing(tmp_path):
     process.kill()
     process.wait()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cost_clock_holds_a_dear_hiker_back(qapp, tmp_path):
+    """A damped Newton step costs a gradient and a Hessian (2): on the cost clock the hiker
+    moves every third frame, on the step clock every frame."""
+    hiker = (Hiker("newton:lr=0.1", "#4dabf7"),)
+    settings = VideoSettings(
+        width=320, height=240, last_step=12, title="", legend=False, counter=False
+    )
+    moves = {}
+    for clock in ("steps", "cost"):
+        scene = Scene(
+            surface="himmelblau", hikers=hiker, starts=((0.5, 0.5),), steps=12, clock=clock
+        )
+        target = tmp_path / f"{clock}.mp4"
+        assert export_video(scene, settings, target) == 13
+        frames, _ = decode(target)
+        moves[clock] = [
+            int(np.abs(a.astype(int) - b.astype(int)).max() > 40)
+            for a, b in itertools.pairwise(frames)
+        ]
+    assert moves["steps"] == [1] * 12
+    assert moves["cost"] == [0, 0, 1] * 4  # still, still, a step: ticks 3, 6, 9, 12
