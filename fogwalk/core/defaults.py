@@ -28,7 +28,14 @@ FOG_RADIUS_RANGE = (0.02, 1.0)
 
 # A walker's status as every view draws it: the ring around its marker, and a spent
 # (diverged) walker's grey fill.
-STATUS_RING_COLORS = {"running": "#1a1a1a", "converged": "#ffffff", "diverged": "#d7263d"}
+# Rings by Outcome, in its order: walking, reached its goal, stuck (a saddle, a maximum, a
+# plateau), diverged.
+STATUS_RING_COLORS = {
+    "walking": "#1a1a1a",
+    "reached": "#ffffff",
+    "stuck": "#ffb000",
+    "diverged": "#d7263d",
+}
 SPENT_COLOR = "#595959"
 ERROR_TEXT_COLOR = "#d7263d"  # a message under a field that holds something wrong
 

@@ -101,14 +101,15 @@ class Fog:
     ``radius`` is the clear ground around a hiker as a fraction of the domain's
     longer side; ``softness`` the width of the fog's edge as a fraction of the
     radius; ``density`` 1 hides everything beyond (only the local slope is
-    seen), lower values leave a haze; ``memory`` keeps the ground a hiker has
+    seen), lower values leave a haze (the default 0.5 shows the land as a ghost,
+    the hiker's neighbourhood sharp); ``memory`` keeps the ground a hiker has
     measured faintly revealed.
     """
 
     enabled: bool = True
     radius: float = 0.12
     softness: float = 0.6
-    density: float = 1.0
+    density: float = 0.5
     memory: bool = False
     color: str = FOG_COLOR
 

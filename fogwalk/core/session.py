@@ -21,7 +21,8 @@ import numpy as np
 
 from .clock import steps_at
 from .defaults import BATCH_STEPS, HIKER_COLORS
-from .engine import Engine, Run, Status
+from .end_states import outcomes
+from .engine import Engine, Run
 from .errors import FogwalkError
 from .export import VideoSettings
 from .measurements import Costs, measurements_text
@@ -43,11 +44,8 @@ __all__ = [
     "resolve_surface",
     "shown_steps",
     "snapshot",
-    "status_mark",
     "video_steps",
 ]
-
-_MARKS = {Status.CONVERGED: "✓", Status.DIVERGED: "✗"}
 
 
 def is_scenario(source: str) -> bool:
@@ -242,11 +240,6 @@ def snapshot(engine: Engine) -> Run:
 
 
 # --- what a frame says ------------------------------------------------------------------------
-def status_mark(status: int) -> str:
-    """ "✓" for a converged hiker, "✗" for a diverged one, "" while it walks."""
-    return _MARKS.get(Status(int(status)), "")
-
-
 def shown_steps(scene: Scene, run: Run, tick: float) -> np.ndarray:
     """The step each walker shows at playback moment ``tick`` on the scene's clock:
     ``(optimizers, walkers)``; see :mod:`~fogwalk.core.clock`."""
@@ -261,7 +254,7 @@ class HikerRow:
     name: str  # the optimizer's name
     color: str
     loss: float  # its first walker's
-    mark: str  # status_mark of its first walker
+    mark: str  # its first walker's end state: "✓ minimum", "stuck: saddle", "" while walking
     walkers: int
     step: int  # the step its first walker shows
     measured: tuple[int, ...]  # its first walker's measurements so far, by kind of KINDS
@@ -281,7 +274,7 @@ class HikerRow:
 def hiker_rows(scene: Scene, run: Run, tick: float) -> list[HikerRow]:
     """A row per walking hiker at playback moment ``tick`` (a step on the step clock)."""
     steps = shown_steps(scene, run, tick)
-    statuses = run.status_at(steps)
+    marks = outcomes(run, steps)[1]
     walkers = run.xy.shape[2]
     measured = run.measured(steps)
     spent = (measured - run.measured(0)) @ scene.costs.weights
@@ -291,7 +284,7 @@ def hiker_rows(scene: Scene, run: Run, tick: float) -> list[HikerRow]:
             name=hiker.optimizer.name,
             color=hiker.color,
             loss=float(run.loss[steps[k, 0], k, 0]),
-            mark=status_mark(statuses[k, 0]),
+            mark=marks[k, 0],
             walkers=walkers,
             step=int(steps[k, 0]),
             measured=tuple(int(c) for c in measured[k, 0]),

@@ -9,14 +9,17 @@ from typing import IO
 
 import numpy as np
 
+from .end_states import end_states
 from .engine import Run, Status
 from .measurements import KINDS, Costs
 
 # Measurements are running totals up to each step (the start's included), by kind; the cost
-# is what they cost since the start, priced by the scene's costs.
+# is what they cost since the start, priced by the scene's costs. ``end`` is the ground the
+# walker stopped on (minimum, saddle, maximum, plateau: see core.end_states), or diverged,
+# from its stop on; empty while it walks.
 CSV_HEADER = (
     "optimizer", "walker", "step", "x", "y", "loss", "grad_x", "grad_y", "status",
-    "gradients", "losses", "hessians", "trials", "cost",
+    "gradients", "losses", "hessians", "trials", "cost", "end",
 )  # fmt: skip
 
 
@@ -27,25 +30,28 @@ def _measured(run: Run, costs: Costs) -> tuple[np.ndarray, np.ndarray]:
     return totals, (totals - totals[0]) @ costs.weights
 
 
-def status_names(run: Run, k: int, w: int) -> list[str]:
-    """The walker's status at every step: running until it converged or diverged."""
-    names = ["running"] * (run.steps + 1)
+def status_names(run: Run, k: int, w: int, end: str) -> tuple[list[str], list[str]]:
+    """The walker's status at every step (running until it converged or diverged) and its
+    end state ``end`` from then on."""
+    names, ends = ["running"] * (run.steps + 1), [""] * (run.steps + 1)
     stop = int(run.status_step[k, w])
     if stop >= 0:
         final = Status(int(run.status[k, w])).name.lower()
         names[stop:] = [final] * (run.steps + 1 - stop)
-    return names
+        ends[stop:] = [end] * (run.steps + 1 - stop)
+    return names, ends
 
 
 def trace_rows(run: Run, costs: Costs | None = None) -> Iterator[tuple]:
     """Rows of :data:`CSV_HEADER`; floats stay Python floats (full precision)."""
     totals, spent = _measured(run, costs or Costs())
+    final = end_states(run)
     for k, label in enumerate(run.labels):
         for w in range(run.xy.shape[2]):
             xy = run.xy[:, k, w].tolist()
             loss = run.loss[:, k, w].tolist()
             grad = run.grad[:, k, w].tolist()
-            statuses = status_names(run, k, w)
+            statuses, ends = status_names(run, k, w, final[k, w])
             counts = totals[:, k, w].tolist()
             cost = spent[:, k, w].tolist()
             for step in range(run.steps + 1):
@@ -53,7 +59,7 @@ def trace_rows(run: Run, costs: Costs | None = None) -> Iterator[tuple]:
                 gx, gy = grad[step]
                 yield (
                     label, w, step, x, y, loss[step], gx, gy, statuses[step], *counts[step],
-                    cost[step],
+                    cost[step], ends[step],
                 )  # fmt: skip
 
 
@@ -69,6 +75,7 @@ def to_json(run: Run, costs: Costs | None = None) -> dict:
     """The run as nested JSON-ready data: optimizers, then walkers, then per-step arrays."""
     costs = costs or Costs()
     totals, spent = _measured(run, costs)
+    final = end_states(run)
     optimizers = []
     for k, optimizer in enumerate(run.optimizers):
         walkers = []
@@ -79,6 +86,7 @@ def to_json(run: Run, costs: Costs | None = None) -> dict:
                     "start": run.starts[w].tolist(),
                     "status": Status(int(run.status[k, w])).name.lower(),
                     "status_step": stop if stop >= 0 else None,
+                    "end": final[k, w] if stop >= 0 else None,  # the ground it stopped on
                     # running totals at each step, by kind, and their cost since the start
                     "measured": {kind: totals[:, k, w, i].tolist() for i, kind in enumerate(KINDS)},
                     "cost": spent[:, k, w].tolist(),

@@ -17,7 +17,7 @@ from ..core.session import compute_run, hiker_rows, resolve_surface, shown_steps
 from ..core.sizes import check_export_size, frame_total
 from .encoder import VideoWriter
 from .frame import frame_at
-from .overlay import LegendEntry, burn_overlays
+from .overlay import burn_overlays, legend_entries
 from .view import TerrainView
 
 ORBIT_DEGREES_PER_SECOND = 12.0
@@ -53,6 +53,9 @@ class FrameRenderer:
         self.view.set_terrain(resolve_surface(scene), scene.resolution, scene.height)
         self.view.set_fog(scene.fog)
         self.view.set_layout("split" if self.split else "overlay", groups)
+        if camera is not None and camera.get("fitted", False):
+            self.view.fit_camera(camera["elevation"], camera["azimuth"])  # to the export's size
+            camera = None
         self.camera = camera or self.view.camera_state()
         motion = {"still": scene.camera, "orbit": "orbit", "follow": "follow"}
         self.view.camera_mode = motion[settings.camera]
@@ -79,10 +82,7 @@ class FrameRenderer:
         settings = self.settings
         legend = []
         if settings.legend and not self.split:  # a split cell carries its own label
-            legend = [
-                LegendEntry(row.label, row.color, row.loss if settings.losses else None, row.mark)
-                for row in hiker_rows(self.scene, run, tick)
-            ]
+            legend = legend_entries(hiker_rows(self.scene, run, tick), settings.losses)
         counter = (
             f"{tick_label(self.scene.clock)} {tick} / {self.total}" if settings.counter else ""
         )

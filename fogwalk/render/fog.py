@@ -8,6 +8,7 @@ import numpy as np
 from pyqtgraph.opengl import shaders
 
 from ..core.resources import resource_path
+from .mesh import CONTOURS, RELIEF, WORLD_SIZE
 
 MAX_HIKERS = 16
 MAX_MEMORY = 64
@@ -19,7 +20,8 @@ def _source(name: str) -> str:
 
 
 class FogShader:
-    """The terrain's shader and its uniforms: hiker positions, radius, softness, density."""
+    """The terrain's shader and its uniforms: hiker positions, radius, softness, density,
+    and the contour lines drawn on the ground (the map's levels, so that both read alike)."""
 
     def __init__(self) -> None:
         # pyqtgraph registers programs by name: a unique name keeps views independent.
@@ -33,6 +35,12 @@ class FogShader:
         self.set_hikers(np.zeros((0, 2)))
         self.set_memory(np.zeros((0, 2)))
         self.set_fog(radius=1.0, softness=0.4, density=1.0, memory=0.0, rgb=(0.78, 0.82, 0.86))
+        self.program["u_height"] = [RELIEF * WORLD_SIZE]
+        self.set_contours(True)
+
+    def set_contours(self, shown: bool) -> None:
+        """Draw the map's contour levels on the ground (``CONTOURS`` lines), or none."""
+        self.program["u_contours"] = [float(CONTOURS + 1) if shown else 0.0]
 
     def set_hikers(self, points: np.ndarray) -> None:
         """World (x, y) of every hiker the fog lifts around (at most MAX_HIKERS)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.end_states import outcomes
 from ..core.engine import Run
 
 
@@ -18,7 +19,8 @@ class HikerFrame:
     loss: np.ndarray  # (n,)
     grad: np.ndarray  # (n, 2)
     velocity: np.ndarray  # (n, 2): the last move; zero where the optimizer keeps no momentum
-    status: np.ndarray  # (n,) Status codes as of this step
+    outcome: np.ndarray  # (n,) Outcome codes as of this step: walking, reached, stuck, diverged
+    marks: np.ndarray  # (n,) their words: "✓ minimum", "stuck: saddle", "✗ diverged", ""
     trails: np.ndarray  # (n, m, 3): x, y, loss of the last m points, oldest first
     memory: np.ndarray  # (p, 2) points of ground already measured, spread along the trails
 
@@ -30,7 +32,8 @@ class HikerFrame:
             loss=self.loss[hikers],
             grad=self.grad[hikers],
             velocity=self.velocity[hikers],
-            status=self.status[hikers],
+            outcome=self.outcome[hikers],
+            marks=self.marks[hikers],
             trails=self.trails[hikers],
             memory=self.memory,
         )
@@ -70,13 +73,15 @@ def frame_at(
     length = min(trail_length, int(steps.max()) + 1)
     rows = np.maximum(steps[:, None] - np.arange(length - 1, -1, -1), 0)  # oldest first
     trails = np.concatenate([at(rows, run.xy), at(rows, run.loss)[..., None]], axis=2)
+    outcome, marks = outcomes(run, steps.reshape(k, w))
     return HikerFrame(
         step=int(steps.max()),
         xy=xy,
         loss=at(steps, run.loss),
         grad=at(steps, run.grad),
         velocity=velocity,
-        status=run.status_at(steps.reshape(k, w)).reshape(-1),
+        outcome=outcome.reshape(-1),
+        marks=marks.reshape(-1),
         trails=trails,
         memory=_memory(run, steps, memory_points, at),
     )

@@ -10,7 +10,7 @@ import pyqtgraph.opengl as gl
 from OpenGL import GL
 
 from ..core.defaults import SPENT_COLOR, STATUS_RING_COLORS
-from ..core.engine import Status
+from ..core.end_states import Outcome
 from .frame import HikerFrame
 from .mesh import WorldMap
 
@@ -62,20 +62,19 @@ class HikerItems:
         """Move every item to ``frame``; returns the hikers' world points (n, 3)."""
         wx, wy = world.xy(frame.xy[:, 0], frame.xy[:, 1])
         points = np.column_stack([wx, wy, world.z(frame.loss) + LIFT])
-        self._show_markers(points, colors, frame.status)
+        self._show_markers(points, colors, frame.outcome)
         self._show_trails(frame, colors, world)
         self._show_arrows(frame, points, world, surface, typical_slope)
         return points
 
-    def _show_markers(self, points: np.ndarray, colors: np.ndarray, status: np.ndarray) -> None:
-        diverged = status == Status.DIVERGED
-        converged = status == Status.CONVERGED
+    def _show_markers(self, points: np.ndarray, colors: np.ndarray, outcome: np.ndarray) -> None:
+        diverged = outcome == Outcome.DIVERGED
         fill = colors.copy()
         fill[diverged, :3] = rgba(SPENT_COLOR)[:3]  # a spent hiker: grey, ringed in red
-        ring = np.tile(rgba(STATUS_RING_COLORS["running"], 0.85), (len(points), 1))
-        ring[converged] = rgba(STATUS_RING_COLORS["converged"])
-        ring[diverged] = rgba(STATUS_RING_COLORS["diverged"])
-        sizes = np.where(converged | diverged, MARKER_PX + 9, MARKER_PX + 4) * self.marker_scale
+        ring = np.array([rgba(c) for c in STATUS_RING_COLORS.values()], dtype=np.float32)[outcome]
+        ring[outcome == Outcome.WALKING, 3] = 0.85
+        stopped = outcome != Outcome.WALKING
+        sizes = np.where(stopped, MARKER_PX + 9, MARKER_PX + 4) * self.marker_scale
         self.rings.setData(pos=points, color=ring, size=sizes)
         self.markers.setData(pos=points, color=fill, size=MARKER_PX * self.marker_scale)
         self.rings.setVisible(True)

@@ -10,6 +10,7 @@ from ..core.surfaces import Surface
 
 WORLD_SIZE = 10.0  # the terrain's longer side, in world units
 RELIEF = 0.42  # height of the terrain relative to its longer side
+CONTOURS = 12  # contour lines between the lowest and the highest sampled loss, map and ground
 LIGHT = np.array([-0.6, 0.45, 0.55])  # from the upper left, as maps are lit
 
 

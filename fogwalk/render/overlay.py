@@ -34,6 +34,24 @@ class LegendEntry:
         return f"{self.label}{loss}{' ' + self.mark if self.mark else ''}"
 
 
+def legend_entries(rows: Sequence, losses: bool = True) -> list[LegendEntry]:
+    """The legend's entries for the :class:`~fogwalk.core.session.HikerRow` of each hiker."""
+    return [
+        LegendEntry(row.label, row.color, row.loss if losses else None, row.mark) for row in rows
+    ]
+
+
+def paint_legend(
+    painter: QPainter, entries: Sequence[LegendEntry], width: int, height: int
+) -> None:
+    """The legend in the top right corner of a ``width`` x ``height`` picture on screen, its
+    text a fortieth of the height (13 px at least), as an export burns it."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    unit = max(height / 40.0, 13.0)
+    _legend(painter, entries, width, unit, unit)
+
+
 def burn_overlays(
     pixels: np.ndarray,
     *,

@@ -13,14 +13,19 @@ from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectF
 
 from ..core.export import grid_shape
 from ..core.scene import CAMERAS, Fog
-from ..core.session import status_mark
 from ..core.surfaces import Surface
-from .cameras import DEFAULT_CAMERA, driven_camera
+from .cameras import (
+    DEFAULT_AZIMUTH,
+    DEFAULT_CAMERA,
+    default_elevation,
+    driven_camera,
+    fitted_camera,
+)
 from .fog import FogShader
 from .frame import HikerFrame
 from .hikers import HikerItems, rgba
 from .mesh import WORLD_SIZE, TerrainMesh, build_mesh
-from .overlay import LegendEntry, burn_cell_labels, paint_cell_labels
+from .overlay import LegendEntry, burn_cell_labels, paint_cell_labels, paint_legend
 
 COLORMAP = "CET-L20" if "CET-L20" in pg.colormap.listMaps() else "viridis"
 MIN_CELL_RESOLUTION = 64
@@ -59,6 +64,7 @@ class TerrainView(gl.GLViewWidget):
         self.layout_mode = "overlay"
         self.groups: list[tuple[str, str, int]] = []  # (label, colour, walkers) per optimizer
         self.cell_losses = True  # split cells' labels show each hiker's loss
+        self.legend: list[LegendEntry] = []  # drawn over the overlay picture on screen
         self._colors = np.zeros((0, 4), dtype=np.float32)
         self._heading = np.array([1.0, 0.0])
         self._terrain: gl.GLMeshItem | None = None
@@ -67,6 +73,9 @@ class TerrainView(gl.GLViewWidget):
         self._typical_slope = 1.0
         self._ghost: gl.GLLinePlotItem | None = None
         self.hikers = HikerItems(self)
+        # The orbit camera's view (elevation, azimuth) while it is fitted to the terrain,
+        # which it then stays as the picture changes; None once the user moves it.
+        self.fitted: tuple[float | None, float] | None = None
         self.reset_camera()
         self.set_fog(self.fog)
 
@@ -82,10 +91,45 @@ class TerrainView(gl.GLViewWidget):
     def resizeGL(self, w: int, h: int) -> None:  # a Qt override
         super().resizeGL(w, h)
         self._size_markers(self.height())
+        self._refit()
 
     # --- camera ----------------------------------------------------------------------
     def reset_camera(self) -> None:
-        self.set_camera_state(DEFAULT_CAMERA)
+        self.fit_camera(None, DEFAULT_AZIMUTH)
+
+    def fit_camera(self, elevation: float | None, azimuth: float) -> None:
+        """Look from ``elevation`` (None: the default for the picture's shape) and ``azimuth``
+        at the whole terrain, fitted to the picture (to one cell in the split layout), and
+        keep it fitted until the user moves it."""
+        self.fitted = (elevation, azimuth)
+        self._refit()
+
+    def _refit(self) -> None:
+        if self.fitted is None or self.camera_mode != "orbit":
+            return
+        rows, columns = grid_shape(len(self.groups)) if self._split else (1, 1)
+        aspect = (max(self.width(), 1) / columns) / (max(self.height(), 1) / rows)
+        elevation, azimuth = self.fitted
+        if elevation is None:
+            elevation = default_elevation(aspect)
+        if self.mesh is None:
+            self.set_camera_state({**DEFAULT_CAMERA, "elevation": elevation})
+            return
+        vertexes = self.mesh.vertexes[::7]  # a sample of the terrain is enough to frame it
+        points = vertexes[np.isfinite(vertexes).all(axis=1)]
+        self.set_camera_state(fitted_camera(points, aspect, elevation, azimuth))
+
+    def export_camera(self) -> dict:
+        """The camera for an export of this view: as it is, or marked ``fitted`` so that the
+        export fits the same view to its own picture."""
+        if self.fitted is None:
+            return self.camera_state()
+        elevation, azimuth = self.fitted
+        return {**self.camera_state(), "fitted": True, "elevation": elevation, "azimuth": azimuth}
+
+    def user_moved_camera(self) -> None:
+        """The user turned, moved or zoomed the camera: it is no longer kept fitted."""
+        self.fitted = None
 
     def camera_state(self) -> dict:
         """The camera as plain numbers: centre (x, y, z), distance, elevation, azimuth."""
@@ -130,6 +174,7 @@ class TerrainView(gl.GLViewWidget):
         median = np.nanmedian(np.abs(np.diff(self.mesh.loss, axis=1))) / cell
         self._typical_slope = max(2.0 * float(np.nan_to_num(median)), 1e-12)
         self._arrange_terrain()
+        self._refit()
         if self.frame is not None:
             self.show_frame(self.frame, self.total_steps)
 
@@ -215,6 +260,7 @@ class TerrainView(gl.GLViewWidget):
             self.removeItem(self._cell_terrain)  # the cell count may have changed
             self._cell_terrain = None
         self._arrange_terrain()
+        self._refit()
         self._size_markers(self.height())
         self.update()
 
@@ -286,6 +332,10 @@ class TerrainView(gl.GLViewWidget):
     def paintGL(self) -> None:  # a Qt override: split cells, each drawn in turn
         if not self._split or self.frame is None:
             super().paintGL()
+            if self.legend and self.frame is not None:  # on screen; an export burns its own
+                painter = QtGui.QPainter(self)
+                paint_legend(painter, self.legend, self.width(), self.height())
+                painter.end()
             return
         drawn = self._paint_cells(self.deviceWidth(), self.deviceHeight())
         self._paint_labels(drawn)
@@ -296,7 +346,7 @@ class TerrainView(gl.GLViewWidget):
         for (label, rect, part), (_, color, _) in zip(drawn, self.groups, strict=False):
             x, y_gl, w, h = (v / ratio for v in rect)
             loss = float(part.loss[0]) if self.cell_losses else None
-            entry = LegendEntry(label, color, loss, status_mark(part.status[0]))
+            entry = LegendEntry(label, color, loss, part.marks[0])
             cells.append((QtCore.QRectF(x, height - y_gl - h, w, h), entry))
         return cells
 
@@ -313,7 +363,16 @@ class TerrainView(gl.GLViewWidget):
             self.fog_wheel.emit((delta.y() or delta.x()) / 120.0)  # Shift may turn y into x
             ev.accept()
             return
+        self.user_moved_camera()
         super().wheelEvent(ev)
+
+    def orbit(self, azim, elev) -> None:  # pyqtgraph's: a drag or an arrow key turns the camera
+        self.user_moved_camera()
+        super().orbit(azim, elev)
+
+    def pan(self, dx, dy, dz, relative="global") -> None:  # pyqtgraph's: a drag moves it
+        self.user_moved_camera()
+        super().pan(dx, dy, dz, relative)
 
     # --- screen <-> world -----------------------------------------------------------------
     def camera_matrix(self, width: int, height: int) -> np.ndarray:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 
@@ -23,9 +23,10 @@ def _entries(window) -> list[tuple[str, str, list, object]]:
         ("&View", "Orbit camera", ["1"], lambda: window.set_camera("orbit")),
         ("&View", "Follow camera", ["2"], lambda: window.set_camera("follow")),
         ("&View", "Hiker's eye", ["3"], lambda: window.set_camera("eye")),
-        ("&View", "&Top view", ["T"], lambda: window.camera_preset(elevation=89.0)),
-        ("&View", "&Low view", ["G"], lambda: window.camera_preset(elevation=10.0)),
+        ("&View", "&Top view", ["T"], lambda: window.camera_preset(89.0)),
+        ("&View", "&Low view", ["G"], lambda: window.camera_preset(10.0)),
         ("&View", "Reset &camera", ["Home"], window.reset_camera),
+        ("&View", "&Presentation mode", ["P", "F11"], window.presentation.toggle),
         ("&Playback", "&Play/pause", ["Space"], controller.toggle_play),
         ("&Playback", "&Step", ["Right"], controller.step_once),
         ("&Playback", "&Reset", ["R"], controller.rewind),
@@ -44,4 +45,17 @@ def build_menus(window: QMainWindow) -> QMenu:
         action.triggered.connect(slot)
         menus[menu].addAction(action)
         window.addAction(action)
+    menus["&View"].addSeparator()
+    for dock, key in (
+        (window.map_dock, "Ctrl+M"),
+        (window.loss_dock, "Ctrl+L"),
+        (window.controls, "Ctrl+K"),
+    ):
+        action = dock.toggleViewAction()  # shows or hides the dock, checked while shown
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        menus["&View"].addAction(action)
+        window.addAction(action)
+    leave = QShortcut(QKeySequence("Escape"), window, window.presentation.leave)
+    leave.setContext(Qt.ShortcutContext.WindowShortcut)
     return recent

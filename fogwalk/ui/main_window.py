@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter
+from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from ..core.defaults import FOG_RADIUS_RANGE
 from ..core.engine import Run
@@ -16,11 +16,14 @@ from ..core.errors import FogwalkError
 from ..core.export import VideoSettings
 from ..core.scene import CAMERA, FOG, PLAYBACK, RUN, TERRAIN, Scene
 from ..core.session import hiker_rows, resolve_surface, shown_steps
+from ..render.cameras import DEFAULT_AZIMUTH
 from ..render.frame import frame_at
 from ..render.mesh import height_is_log
+from ..render.overlay import legend_entries
 from ..render.view import TerrainView
 from .actions import build_menus
 from .controller import Controller
+from .docks import BOTTOM_SHARE, Presentation, panel_dock
 from .export_dialog import run_export
 from .files import (
     ask_dataset,
@@ -63,17 +66,12 @@ class MainWindow(QMainWindow):
         self.view = TerrainView()
         self.map_panel = MapPanel()
         self.loss_plot = LossPlot()
-        side = QSplitter(Qt.Orientation.Vertical)
-        side.addWidget(self.map_panel)
-        side.addWidget(self.loss_plot)
-        central = QSplitter(Qt.Orientation.Horizontal)
-        central.addWidget(self.view)
-        central.addWidget(side)
-        central.setStretchFactor(0, 3)
-        central.setStretchFactor(1, 2)
-        self.setCentralWidget(central)
+        self.setCentralWidget(self.view)
         self.controls = ControlsDock(self)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.controls)
+        self.map_dock = panel_dock("Map", self.map_panel, self)
+        self.loss_dock = panel_dock("Loss", self.loss_plot, self)
+        self._arrange_docks()
+        self.presentation = Presentation(self)
         self.surface_panel, self.hikers_panel = self.controls.surface, self.controls.hikers
         self.fog_panel, self.playback_panel = self.controls.fog, self.controls.playback
         self.recent_menu = build_menus(self)
@@ -84,6 +82,25 @@ class MainWindow(QMainWindow):
         self._connect()
         self.apply(scene or Scene(), force=True)
         self.controller.start()
+
+    def _arrange_docks(self) -> None:
+        """The terrain in the middle, at least 60 % of the window's width: the controls on
+        the right, the map and the loss plot side by side under the terrain."""
+        right, bottom = (
+            Qt.DockWidgetArea.RightDockWidgetArea,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
+        self.setCorner(Qt.Corner.BottomRightCorner, right)  # the controls run the full height
+        self.addDockWidget(right, self.controls)
+        self.addDockWidget(bottom, self.map_dock)
+        self.splitDockWidget(self.map_dock, self.loss_dock, Qt.Orientation.Horizontal)
+        height = round(self.height() * BOTTOM_SHARE)
+        self.resizeDocks([self.map_dock], [height], Qt.Orientation.Vertical)
+        self.resizeDocks(
+            [self.map_dock, self.loss_dock],
+            [round(height * 1.3), 3 * height],
+            Qt.Orientation.Horizontal,
+        )
 
     @property
     def scene(self) -> Scene:
@@ -204,7 +221,9 @@ class MainWindow(QMainWindow):
         self.map_panel.show_step(steps, fog.radius if fog.enabled else None)
         self.loss_plot.show_step(tick, steps[:, 0])
         self.shown_step = tick
-        self.status.show_step(tick, hiker_rows(scene, run, tick), scene.clock)
+        rows = hiker_rows(scene, run, tick)
+        self.view.legend = legend_entries(rows)
+        self.status.show_step(tick, rows, scene.clock)
         self.playback_panel.show_position(tick, int(self.controller.reach()), scene.steps)
         self.frame_shown.emit(tick)
 
@@ -226,10 +245,11 @@ class MainWindow(QMainWindow):
     def set_camera(self, mode: str) -> None:
         self.edit(camera=mode)
 
-    def camera_preset(self, **changes) -> None:
-        """A preset over the free camera: looking straight down, or from near the ground."""
+    def camera_preset(self, elevation: float) -> None:
+        """A preset over the free camera: looking straight down, or from near the ground,
+        at the whole terrain, x to the right as on the map."""
         self.edit(camera="orbit")
-        self.view.set_camera_state({**self.view.camera_state(), **changes})
+        self.view.fit_camera(elevation, DEFAULT_AZIMUTH)
 
     def reset_camera(self) -> None:
         self.edit(camera="orbit")
@@ -342,7 +362,7 @@ class MainWindow(QMainWindow):
         """File ▸ Export Video: the same view code renders every frame, offscreen."""
         title = resolve_surface(self.scene).label
         self.export_job = run_export(
-            self, self.controller, title, self.view.camera_state(), self.video_settings
+            self, self.controller, title, self.view.export_camera(), self.video_settings
         )
 
     def closeEvent(self, event) -> None:  # a Qt override

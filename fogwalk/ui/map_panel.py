@@ -19,24 +19,23 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.defaults import SPENT_COLOR, STATUS_RING_COLORS
-from ..core.engine import Run, Status
+from ..core.end_states import Outcome, outcomes
+from ..core.engine import Run
 from ..core.start_patterns import START_KINDS, start_pattern
 from ..core.surfaces import Surface
 from ..render.frame import TRAIL_POINTS
-from ..render.mesh import WorldMap, sample, shaded_colors
+from ..render.mesh import CONTOURS, WorldMap, sample, shaded_colors
 from ..render.view import colormap_levels
 
 IMAGE_RES = 256  # colour image samples per side
 CONTOUR_RES = 128  # contour samples per side: pyqtgraph's marching squares is Python
-CONTOURS = 12
 BACKGROUND = "#1b1e23"
 START_PEN = pg.mkPen("#ffffff", width=2)
-# Walker rings by status (running, converged, diverged), as the terrain view draws them.
+# Walker rings by Outcome (walking, reached, stuck, diverged), as the terrain view draws them.
 _RINGS = np.array(
     [
-        pg.mkPen(STATUS_RING_COLORS["running"]),
-        pg.mkPen(STATUS_RING_COLORS["converged"], width=2),
-        pg.mkPen(STATUS_RING_COLORS["diverged"], width=2),
+        pg.mkPen(color, width=1 if i == 0 else 2)
+        for i, color in enumerate(STATUS_RING_COLORS.values())
     ],
     dtype=object,
 )
@@ -227,12 +226,12 @@ class MapPanel(QWidget):
         self._show_fog(points, fog_radius)
 
     def _show_positions(self, run: Run, steps: np.ndarray, points: np.ndarray) -> None:
-        status = run.status_at(steps).reshape(-1)
+        outcome = outcomes(run, steps)[0].reshape(-1)
         # Shared pen and brush objects: pyqtgraph caches a symbol per pen/brush *object*.
         self.positions.setData(
             pos=points.reshape(-1, 2),
-            brush=np.where(status == Status.DIVERGED, _SPENT, self._brushes),
-            pen=_RINGS[status],
+            brush=np.where(outcome == Outcome.DIVERGED, _SPENT, self._brushes),
+            pen=_RINGS[outcome],
         )
 
     def _show_fog(self, points: np.ndarray, fog_radius: float | None) -> None:

@@ -340,7 +340,10 @@ class ControlsDock(QDockWidget):
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(400)
         self.setWidget(scroll)
-        self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
 
     @property
     def panels(self) -> tuple:

@@ -16,11 +16,13 @@ uniform float u_memory_count;
 uniform float u_radius;      // clear ground around a hiker, world units
 uniform float u_softness;    // width of the fog's edge, world units
 uniform float u_memory;      // how much measured ground stays revealed, 0..1
+uniform float u_height;      // world height of the top of the sampled range
 
 attribute vec4 a_position;
 attribute vec4 a_color;
 varying vec4 v_color;
 varying float v_fog;
+varying float v_level;
 
 void main() {
     vec2 ground = a_position.xy;
@@ -41,5 +43,6 @@ void main() {
     }
     v_fog = fog;
     v_color = a_color;
+    v_level = a_position.z / u_height;
     gl_Position = u_mvp * a_position;
 }

@@ -52,6 +52,7 @@ def test_trace_csv_has_every_row_in_full_precision(capsys):
         "hessians",
         "trials",
         "cost",
+        "end",
     ]
     assert len(rows) == 1 + 2 * 2 * 26
     run = simulate(

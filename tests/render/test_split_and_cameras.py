@@ -6,7 +6,7 @@ from PySide6.QtCore import QPoint, Qt
 from scenes import FLAT, FOG_RGB, top_down
 
 from fogwalk.core import get_surface, simulate
-from fogwalk.core.engine import Status
+from fogwalk.core.end_states import Outcome
 from fogwalk.core.scene import Fog
 from fogwalk.render.frame import HikerFrame, frame_at
 from fogwalk.render.view import TerrainView
@@ -27,7 +27,8 @@ def two_hikers() -> HikerFrame:
         loss=np.zeros(2),
         grad=np.zeros((2, 2)),
         velocity=np.zeros((2, 2)),
-        status=np.full(2, Status.RUNNING, dtype=np.uint8),
+        outcome=np.full(2, Outcome.WALKING, dtype=np.uint8),
+        marks=np.full(2, "", dtype=object),
         trails=np.concatenate([xy, np.zeros((2, 1))], axis=1)[:, None, :],
         memory=np.zeros((0, 2)),
     )
@@ -42,7 +43,7 @@ def cell_distances(view, cell_w, cell_h, x, y):
 def test_each_split_cell_is_fogged_around_its_own_hiker(view):
     view.set_terrain(FLAT, 128)
     top_down(view)
-    view.set_fog(Fog(radius=0.15, softness=0.05))
+    view.set_fog(Fog(radius=0.15, softness=0.05, density=1.0))
     view.set_layout("split", [("left", "#ff0000", 1), ("right", "#00ff00", 1)])
     view.show_frame(two_hikers())
     image = view.render_array(W, H).astype(int)

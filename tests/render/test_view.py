@@ -5,7 +5,7 @@ import pytest
 from scenes import FLAT, FOG_RGB, top_down
 
 from fogwalk.core import get_surface, simulate
-from fogwalk.core.engine import Status
+from fogwalk.core.end_states import Outcome
 from fogwalk.core.scene import Fog
 from fogwalk.render.frame import HikerFrame, frame_at
 from fogwalk.render.mesh import WORLD_SIZE
@@ -19,14 +19,15 @@ def view(shown):
     return shown(TerrainView(), W, H)  # on screen: its GL context is ready
 
 
-def one_hiker(x: float, y: float, status=Status.RUNNING) -> HikerFrame:
+def one_hiker(x: float, y: float, outcome=Outcome.WALKING) -> HikerFrame:
     return HikerFrame(
         step=0,
         xy=np.array([[x, y]]),
         loss=np.zeros(1),
         grad=np.zeros((1, 2)),
         velocity=np.zeros((1, 2)),
-        status=np.array([status], dtype=np.uint8),
+        outcome=np.array([outcome], dtype=np.uint8),
+        marks=np.array([""], dtype=object),
         trails=np.array([[[x, y, 0.0]]]),
         memory=np.zeros((0, 2)),
     )
@@ -45,7 +46,7 @@ def test_fog_hides_ground_far_from_the_hiker_only(view):
     top_down(view)
     view.set_hiker_colors(["#ff0000"])
     view.show_frame(one_hiker(-2.0, 1.0))  # world (-2, 1): the flat domain is 10 wide
-    view.set_fog(Fog(radius=0.2, softness=0.1))  # clear to 2.0, fully fogged from 2.2
+    view.set_fog(Fog(radius=0.2, softness=0.1, density=1.0))  # clear to 2.0, fogged from 2.2
     fogged = view.render_array(W, H).astype(int)
     view.set_fog(Fog(enabled=False))
     clear = view.render_array(W, H).astype(int)
@@ -66,7 +67,7 @@ def test_radius_decides_which_pixels_are_fogged(view):
     distance, on_map = ground_distance(view, 0.0, 0.0)
     cleared = {}
     for radius in (0.1, 0.25):
-        view.set_fog(Fog(radius=radius, softness=0.05))
+        view.set_fog(Fog(radius=radius, softness=0.05, density=1.0))
         image = view.render_array(W, H).astype(int)
         is_fog = np.abs(image - FOG_RGB).max(axis=2) <= 2
         cleared[radius] = on_map & ~is_fog
@@ -138,7 +139,7 @@ def test_diverged_hiker_is_drawn_grey(view):
     top_down(view)
     view.set_hiker_colors(["#ff0000"])
     view.set_fog(Fog(enabled=False))
-    view.show_frame(one_hiker(0.0, 0.0, Status.DIVERGED))
+    view.show_frame(one_hiker(0.0, 0.0, Outcome.DIVERGED))
     image = view.render_array(W, H).astype(int)
     center = view.project([[0.0, 0.0, 0.06]], W, H)[0].round().astype(int)
     r, g, b = image[center[1], center[0]]
