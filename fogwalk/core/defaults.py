@@ -6,15 +6,17 @@ DEFAULT_SURFACE = "fog_mountain"
 DEFAULT_OPTIMIZERS = ("sgd:lr=0.03", "momentum:lr=0.01", "rmsprop:lr=0.01", "adam:lr=0.05")
 
 # Hiker colours, in order: bright and distinct against the terrain's colour map and the fog.
+# None is white, amber or red (the rings that say reached, stuck, diverged); the first four
+# stay clear of the terrain's yellows and greens.
 HIKER_COLORS = (
     "#ff5a36",
     "#ff3fb4",
     "#3de0ff",
-    "#ffffff",
-    "#ffd23f",
+    "#b388ff",
     "#7cff4f",
-    "#b28dff",
-    "#ff9f1c",
+    "#ffd23f",
+    "#c08552",
+    "#ff8fa3",
 )
 FOG_COLOR = "#c8d2db"
 

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+import numpy as np
+
 from .defaults import (
     APP_STEPS,
     DEFAULT_OPTIMIZERS,
@@ -69,6 +71,20 @@ def parse_color(text: object, example: str = HIKER_COLORS[0]) -> str:
         f"{shown} is not a colour such as {example!r} (#rrggbb, #rgb, or a name: "
         f"{', '.join(list(NAMED_COLORS)[:8])}, ...)"
     )
+
+
+def walker_shades(color: str, count: int) -> list[str]:
+    """``count`` shades of ``color`` ('#rrggbb'), one per walker of an optimizer: from
+    darker to lighter, the optimizer's own colour in the middle (alone when one)."""
+    if count == 1:
+        return [color]
+    rgb = np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    shades = []
+    for t in np.linspace(-0.45, 0.45, count):
+        target = 255.0 if t > 0 else 0.0
+        mixed = rgb + abs(t) * (target - rgb)
+        shades.append("#" + "".join(f"{round(v):02x}" for v in mixed))
+    return shades
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +175,7 @@ class Scene:
     fog: Fog = field(metadata=_in(FOG), default_factory=Fog)
     resolution: int = field(metadata=_in(TERRAIN), default=256)
     height: str = field(metadata=_in(TERRAIN), default="auto")
-    speed: float = field(metadata=_in(PLAYBACK), default=30.0)  # steps per second of playback
+    speed: float = field(metadata=_in(PLAYBACK), default=20.0)  # steps per second of playback
     # The playback clock (core.clock.CLOCKS): every hiker at the same step, or the same cost.
     clock: str = field(metadata=_in(PLAYBACK), default="steps")
     costs: Costs = field(metadata=_in(PLAYBACK), default_factory=Costs)

@@ -22,6 +22,7 @@ class HikerFrame:
     outcome: np.ndarray  # (n,) Outcome codes as of this step: walking, reached, stuck, diverged
     marks: np.ndarray  # (n,) their words: "✓ minimum", "stuck: saddle", "✗ diverged", ""
     trails: np.ndarray  # (n, m, 3): x, y, loss of the last m points, oldest first
+    paths: np.ndarray  # (n, p, 3): x, y, loss at p steps spread from the start to now
     memory: np.ndarray  # (p, 2) points of ground already measured, spread along the trails
 
     def select(self, hikers: slice) -> HikerFrame:
@@ -35,6 +36,7 @@ class HikerFrame:
             outcome=self.outcome[hikers],
             marks=self.marks[hikers],
             trails=self.trails[hikers],
+            paths=self.paths[hikers],
             memory=self.memory,
         )
 
@@ -45,14 +47,20 @@ TRAIL_POINTS = 40_000
 
 
 def frame_at(
-    run: Run, step: int | np.ndarray, *, trail_length: int = 400, memory_points: int = 64
+    run: Run,
+    step: int | np.ndarray,
+    *,
+    trail_length: int = 80,
+    path_points: int = 240,
+    memory_points: int = 64,
 ) -> HikerFrame:
     """The frame at ``step`` (clamped to what the run has computed): one step for all, or one
     per optimizer and walker (the cost clock's ``(optimizers, walkers)`` steps).
 
-    Trails keep the last ``trail_length`` points only (fewer when there are
-    very many hikers), so that drawing a frame costs the same however many
-    steps were walked.
+    Trails keep the last ``trail_length`` points only, and the whole way from
+    the start is ``path_points`` steps spread evenly over it (fewer of each
+    when there are very many hikers), so that drawing a frame costs the same
+    however many steps were walked.
     """
     k, w = run.xy.shape[1:3]
     steps = np.broadcast_to(np.clip(step, 0, run.computed), (k, w)).reshape(-1)
@@ -65,7 +73,8 @@ def frame_at(
             return records[rows, optimizer, walker]
         return records[rows, optimizer[:, None], walker[:, None]]
 
-    trail_length = max(2, min(trail_length, TRAIL_POINTS // (k * w)))
+    trail_length = max(2, min(trail_length, TRAIL_POINTS // (2 * k * w)))
+    path_points = max(2, min(path_points, TRAIL_POINTS // (2 * k * w)))
     xy = at(steps, run.xy)
     previous = at(np.maximum(steps - 1, 0), run.xy)
     moving = np.repeat([opt.has_momentum for opt in run.optimizers], w)
@@ -74,6 +83,8 @@ def frame_at(
     rows = np.maximum(steps[:, None] - np.arange(length - 1, -1, -1), 0)  # oldest first
     trails = np.concatenate([at(rows, run.xy), at(rows, run.loss)[..., None]], axis=2)
     outcome, marks = outcomes(run, steps.reshape(k, w))
+    spread = (np.linspace(0.0, 1.0, path_points)[None, :] * steps[:, None]).round().astype(int)
+    paths = np.concatenate([at(spread, run.xy), at(spread, run.loss)[..., None]], axis=2)
     return HikerFrame(
         step=int(steps.max()),
         xy=xy,
@@ -83,6 +94,7 @@ def frame_at(
         outcome=outcome.reshape(-1),
         marks=marks.reshape(-1),
         trails=trails,
+        paths=paths,
         memory=_memory(run, steps, memory_points, at),
     )
 

@@ -37,7 +37,10 @@ class HikerItems:
     """The GL items that draw hikers; :meth:`show` moves them to a frame (no terrain upload)."""
 
     def __init__(self, view: gl.GLViewWidget) -> None:
-        self.trails = gl.GLLinePlotItem(mode="lines", width=2.5, antialias=True)
+        self.paths = gl.GLLinePlotItem(mode="lines", width=1.5, antialias=True)
+        self.paths.setGLOptions("translucent")
+        self.paths.setDepthValue(4)
+        self.trails = gl.GLLinePlotItem(mode="lines", width=3.0, antialias=True)
         self.trails.setGLOptions("translucent")
         self.trails.setDepthValue(5)
         self.slopes = gl.GLLinePlotItem(mode="lines", width=3.0, antialias=True)
@@ -47,7 +50,9 @@ class HikerItems:
         for item in (self.slopes, self.velocities, self.rings, self.markers):
             item.setGLOptions(_ON_TOP)
             item.setDepthValue(10)  # drawn after the terrain and the trails
-        self.all = (self.trails, self.slopes, self.velocities, self.rings, self.markers)
+        self.all = (
+            self.paths, self.trails, self.slopes, self.velocities, self.rings, self.markers,
+        )  # fmt: skip
         for item in self.all:
             view.addItem(item)
         self.marker_scale = 1.0  # the view scales markers with the picture's height
@@ -81,21 +86,10 @@ class HikerItems:
         self.markers.setVisible(True)
 
     def _show_trails(self, frame: HikerFrame, colors: np.ndarray, world: WorldMap) -> None:
-        """Every trail as segments of one line item: one draw call however many hikers."""
-        trails = frame.trails
-        n, m = trails.shape[:2]
-        if m < 2:
-            self.trails.setVisible(False)
-            return
-        wx, wy = world.xy(trails[..., 0], trails[..., 1])
-        points = np.stack([wx, wy, world.z(trails[..., 2]) + LIFT * 0.5], axis=-1)
-        segments = np.stack([points[:, :-1], points[:, 1:]], axis=2).reshape(-1, 3)
-        fade = np.linspace(0.08, 1.0, m - 1) ** 1.5  # older parts of a trail fade away
-        shade = np.empty((n, m - 1, 2, 4), dtype=np.float32)
-        shade[...] = colors[:n, None, None, :]
-        shade[..., 3] = fade[None, :, None]
-        self.trails.setData(pos=segments, color=shade.reshape(-1, 4))
-        self.trails.setVisible(True)
+        """The whole way so far as a thin line, the recent trail over it fading with age:
+        each as segments of one line item, one draw call however many hikers."""
+        _show_lines(self.paths, frame.paths, colors, world, lambda m: np.full(m - 1, 0.55))
+        _show_lines(self.trails, frame.trails, colors, world, _fade)
 
     def _show_arrows(self, frame, points, world, surface, typical_slope: float) -> None:
         norms = np.hypot(frame.grad[:, 0], frame.grad[:, 1])
@@ -137,3 +131,25 @@ def _arrows(start, direction, length, world: WorldMap, surface, color) -> dict:
     segments = np.stack([start, tip, tip, left, tip, right], axis=1).reshape(-1, 3)
     keep = np.repeat(length > 1e-3, 6)
     return {"pos": segments[keep], "color": as_tuple}
+
+
+def _fade(m: int) -> np.ndarray:
+    """The alpha of a trail's m - 1 segments, oldest first: older parts fade away."""
+    return np.linspace(0.08, 1.0, m - 1) ** 1.5
+
+
+def _show_lines(item, lines: np.ndarray, colors: np.ndarray, world: WorldMap, alpha) -> None:
+    """``lines`` (n, m, 3) of surface x, y and loss as segments of ``item``, in each hiker's
+    colour with ``alpha(m)`` per segment."""
+    n, m = lines.shape[:2]
+    if m < 2:
+        item.setVisible(False)
+        return
+    wx, wy = world.xy(lines[..., 0], lines[..., 1])
+    points = np.stack([wx, wy, world.z(lines[..., 2]) + LIFT * 0.5], axis=-1)
+    segments = np.stack([points[:, :-1], points[:, 1:]], axis=2).reshape(-1, 3)
+    shade = np.empty((n, m - 1, 2, 4), dtype=np.float32)
+    shade[...] = colors[:n, None, None, :]
+    shade[..., 3] = alpha(m)[None, :, None]
+    item.setData(pos=segments, color=shade.reshape(-1, 4))
+    item.setVisible(True)

@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtGui
 from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat
 
 from ..core.export import grid_shape
-from ..core.scene import CAMERAS, Fog
+from ..core.scene import CAMERAS, Fog, walker_shades
 from ..core.surfaces import Surface
 from .cameras import (
     DEFAULT_AZIMUTH,
@@ -255,7 +255,9 @@ class TerrainView(gl.GLViewWidget):
         if layout == self.layout_mode and list(groups) == self.groups:
             return  # unchanged: keep the coarse cell terrain already uploaded
         self.layout_mode, self.groups = layout, list(groups)
-        self.set_hiker_colors([c for _, c, walkers in self.groups for _ in range(walkers)])
+        self.set_hiker_colors(
+            [shade for _, c, walkers in self.groups for shade in walker_shades(c, walkers)]
+        )
         if self._cell_terrain is not None and self.surface is not None:
             self.removeItem(self._cell_terrain)  # the cell count may have changed
             self._cell_terrain = None

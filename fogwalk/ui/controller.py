@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..core.clock import reach
 from ..core.defaults import SPEED_RANGE
 from ..core.engine import Run
+from ..core.pacing import settled
 from ..core.scene import RUN, TERRAIN, Scene
 from ..core.session import resolve_surface
 from .worker import SimulationThread
@@ -40,6 +41,7 @@ class Controller(QObject):
     run_progressed = Signal(object)  # a newer snapshot of the current run (10 a second at most)
     ticked = Signal()  # the clock moved: draw the step now due
     playing_changed = Signal(bool)
+    settled = Signal(int)  # playback paused by itself: every hiker has settled by this step
     failed = Signal(str)  # the engine could not run the scene: a message for the user
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -58,6 +60,7 @@ class Controller(QObject):
         self._last_tick = time.perf_counter()
         self._reported = 0.0  # when run_progressed was last emitted
         self._unreported = False  # a snapshot arrived since
+        self._settle_paused = False  # the run's playback already paused once for settling
 
     # --- the scene ----------------------------------------------------------------------
     def apply(self, scene: Scene, *, force: bool = False) -> frozenset[str]:
@@ -78,6 +81,7 @@ class Controller(QObject):
     def _restart(self) -> None:
         """Start the engine again from step 0 for the current scene."""
         self.run, self.position = None, 0.0
+        self._settle_paused = False
         self.run_changed.emit(None)
         if not self.scene.walking:
             self.simulation.cancel()  # nothing to walk
@@ -152,11 +156,24 @@ class Controller(QObject):
             self.position = min(self.position, reachable)  # wait for the engine
             if self.position >= self.scene.steps:
                 self.set_playing(False)  # the end: only once the engine got there too
+            else:
+                self._pause_if_settled(run)
         if self.scene is not None:
             self.simulation.set_horizon(self._horizon())
         if now - self._reported >= PROGRESS_SECONDS:
             self._report_progress()
         self.ticked.emit()
+
+    def _pause_if_settled(self, run: Run) -> None:
+        """Pause, once a run, when nothing has moved for a while: the story is told (on the
+        step clock; on the cost clock hikers stand at steps of their own)."""
+        if self._settle_paused or self.scene.clock != "steps":
+            return
+        step = math.floor(self.position)
+        if settled(run, step):
+            self._settle_paused = True
+            self.set_playing(False)
+            self.settled.emit(step)
 
     def set_playing(self, playing: bool) -> None:
         if playing != self.playing:
@@ -183,4 +200,5 @@ class Controller(QObject):
 
     def rewind(self) -> None:
         self.position = 0.0
+        self._settle_paused = False
         self.ticked.emit()

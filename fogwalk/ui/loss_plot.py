@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLa
 
 from ..core.engine import Run
 from ..core.measurements import Costs
+from ..core.pacing import active_range
 
 BACKGROUND = "#1b1e23"
 EPS = np.finfo(float).eps
@@ -50,18 +51,16 @@ class LossPlot(QWidget):
         self._shown_steps: np.ndarray | None = None
         self._showing = False  # set while show_step moves the cursor: not a user's scrub
         self._scrubbed_to = -1
+        self._framed = 0  # the steps the x-axis frames now
 
         self.plot = pg.PlotWidget(background=BACKGROUND)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setDownsampling(auto=True, mode="peak")  # long runs stay cheap to draw
         self.plot.setClipToView(True)
         self.plot.setMouseEnabled(x=True, y=False)
-        self.legend = self.plot.addLegend(
-            offset=(-8, 8),
-            labelTextSize="8pt",
-            brush=pg.mkBrush(27, 30, 35, 210),  # readable over the curves it covers
-            pen=pg.mkPen(255, 255, 255, 40),
-        )
+        # The legend sits in a column right of the curves (never over them).
+        self.legend = pg.LegendItem(labelTextSize="10pt", verSpacing=-4)
+        self.plot.getPlotItem().layout.addItem(self.legend, 2, 3)
         self.cursor = pg.InfiniteLine(
             0,
             angle=90,
@@ -133,6 +132,7 @@ class LossPlot(QWidget):
             name = label if walkers == 1 else f"{label}  (walker 1 of {walkers})"
             curve = pg.PlotDataItem(pen=pg.mkPen(color, width=2), name=name)
             self.plot.addItem(curve)
+            self.legend.addItem(curve, name)
             self.curves.append(curve)
         self.plot.getPlotItem().setToolTip(
             None if walkers == 1 else "Each curve follows its optimizer's first walker"
@@ -176,6 +176,7 @@ class LossPlot(QWidget):
         for curve, xs, values in zip(self.curves, self._xs, self._values, strict=False):
             curve.setData(xs, values)
         self._show_dots()
+        self._frame_action()
 
     def show_step(self, tick: float, steps: np.ndarray | None = None) -> None:
         """Move the cursor to the clock's ``tick`` without emitting :attr:`scrubbed`, and each
@@ -260,7 +261,18 @@ class LossPlot(QWidget):
             self.plot.enableAutoRange(axis="x")
         else:  # the curves grow into a fixed frame as steps compute
             self.plot.setLimits(xMin=0, xMax=max(self.run.steps, 1))
-            self.plot.setXRange(0, max(self.run.steps, 1), padding=0.01)
+            self._framed = 0
+            self._frame_action()
+
+    def _frame_action(self) -> None:
+        """On the step axis, frame the steps where something happens (see core.pacing),
+        re-framed only when that range changes."""
+        if self.run is None or self.x_axis != "steps":
+            return
+        steps = active_range(self.run)
+        if steps != self._framed:
+            self._framed = steps
+            self.plot.setXRange(0, steps, padding=0.01)
 
     def _show_cursor(self) -> None:
         """The cursor stands for the clock's moment: only on an axis in the clock's unit."""

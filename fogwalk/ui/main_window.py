@@ -121,6 +121,8 @@ class MainWindow(QMainWindow):
         controller.ticked.connect(self._draw)
         controller.failed.connect(self._on_controller_failed)
         controller.playing_changed.connect(self.playback_panel.show_playing)
+        controller.playing_changed.connect(self.status.show_playing)
+        controller.settled.connect(self.status.show_settled)
         self.view.fog_wheel.connect(self.scale_fog_radius)
         self.map_panel.starts_changed.connect(lambda starts: edit(starts=tuple(starts), play=True))
         self.loss_plot.scrubbed.connect(controller.seek)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from ..core.defaults import SPENT_COLOR, STATUS_RING_COLORS
 from ..core.end_states import Outcome, outcomes
 from ..core.engine import Run
+from ..core.scene import walker_shades
 from ..core.start_patterns import START_KINDS, start_pattern
 from ..core.surfaces import Surface
 from ..render.frame import TRAIL_POINTS
@@ -198,8 +199,8 @@ class MapPanel(QWidget):
             self.fog[k].setPen(pg.mkPen(_alpha(color, 200), width=1))
             # One filled path per optimizer: overlapping circles fill once, not darker.
             self.fog[k].setBrush(pg.mkBrush(_alpha(color, 30)))
-        brushes = [pg.mkBrush(c) for c in self._colors]
-        self._brushes = np.array([b for b in brushes for _ in range(walkers)], dtype=object)
+        shades = [shade for c in self._colors for shade in walker_shades(c, walkers)]
+        self._brushes = np.array([pg.mkBrush(c) for c in shades], dtype=object)
 
     def show_step(self, step: int | np.ndarray, fog_radius: float | None = None) -> None:
         """Draw every path up to ``step`` (one for all, or one per optimizer and walker), the

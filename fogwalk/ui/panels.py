@@ -265,7 +265,7 @@ class PlaybackPanel(QGroupBox):
         step.setToolTip("One step forward (Right)")
         reset = QPushButton("Reset")
         reset.setToolTip("Back to the start (R)")
-        self.speed = FloatSlider(*SPEED_RANGE, 30.0, log=True, fmt="{:.3g}/s")
+        self.speed = FloatSlider(*SPEED_RANGE, 20.0, log=True, fmt="{:.3g}/s")
         self.speed.setToolTip("Steps per second; all the way right: as fast as the engine goes")
         self.scrubber = QSlider(Qt.Orientation.Horizontal)
         self.scrubber.setToolTip("Scrub through the steps computed so far")

@@ -110,6 +110,22 @@ class StatusLine(QLabel):
         self.setTextFormat(Qt.TextFormat.RichText)
         self.fps = QLabel()  # frames drawn in the last second, shown at the bar's right end
         self._frame_times: list[float] = []
+        self._playing = True
+        self._note = ""  # said after the hikers, until playback goes on
+        self._text = ""
+
+    def show_playing(self, playing: bool) -> None:
+        """Paused, the bar says so instead of a frame rate (only what changes is drawn)."""
+        self._playing = playing
+        if playing:
+            self._note = ""
+            self._frame_times = []
+        self.fps.setText("" if playing else "paused")
+
+    def show_settled(self, step: int) -> None:
+        """Playback paused by itself: every hiker has settled."""
+        self._note = f"<b>every hiker has settled by step {step}</b>: paused (Space plays on)"
+        self.setText(self._text + " &nbsp;·&nbsp; " + self._note)
 
     def show_step(self, tick: int, rows: Sequence[HikerRow], clock: str = "steps") -> None:
         """Show the frame now drawn (and count it for the frame rate)."""
@@ -122,11 +138,14 @@ class StatusLine(QLabel):
             step = f"step {row.step}, " if by_cost else ""
             paid = f" <span style='color:#9aa3ad'>{step}{row.measurements}</span>"
             parts.append(f"{dot} {row.name} {row.loss:.5g}{mark}{more}{paid}")
-        self.setText(" &nbsp;·&nbsp; ".join(parts))
+        self._text = " &nbsp;·&nbsp; ".join(parts)
+        self.setText(self._text + (" &nbsp;·&nbsp; " + self._note if self._note else ""))
         self.setToolTip(
             "Each hiker's loss and, in grey, the surface evaluations its first walker paid for "
             "so far (a gradient brings its loss along; trials are a line search's tries)"
         )
+        if not self._playing:
+            return
         now = time.perf_counter()
         self._frame_times = [t for t in self._frame_times if now - t < 1.0] + [now]
         self.fps.setText(f"{len(self._frame_times)} fps")

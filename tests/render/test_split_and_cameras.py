@@ -30,6 +30,7 @@ def two_hikers() -> HikerFrame:
         outcome=np.full(2, Outcome.WALKING, dtype=np.uint8),
         marks=np.full(2, "", dtype=object),
         trails=np.concatenate([xy, np.zeros((2, 1))], axis=1)[:, None, :],
+        paths=np.concatenate([xy, np.zeros((2, 1))], axis=1)[:, None, :],
         memory=np.zeros((0, 2)),
     )
 

@@ -29,6 +29,7 @@ def one_hiker(x: float, y: float, outcome=Outcome.WALKING) -> HikerFrame:
         outcome=np.array([outcome], dtype=np.uint8),
         marks=np.array([""], dtype=object),
         trails=np.array([[[x, y, 0.0]]]),
+        paths=np.array([[[x, y, 0.0]]]),
         memory=np.zeros((0, 2)),
     )
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 from PySide6.QtCore import Qt
 
+from fogwalk.core.pacing import settled as has_settled
 from fogwalk.core.scene import Scene
 from fogwalk.render.context import display_problem
 from fogwalk.ui.main_window import MainWindow
@@ -156,10 +157,19 @@ def test_animating_does_not_leak_references_to_none(window, qtbot):
     assert sys.getrefcount(None) - before > -1000
 
 
-def test_playback_waits_for_the_engine_and_stops_only_at_the_end(window, qtbot):
+def test_playback_pauses_once_settled_then_waits_for_the_engine_to_the_end(window, qtbot):
     window.apply(replace(window.scene, steps=300, speed=2000.0))
+    with qtbot.waitSignal(window.controller.settled, timeout=30_000) as settled:
+        pass
+    step = settled.args[0]
+    assert 60 < step < 300 and not window.controller.playing  # the default hikers stop ~210
+    assert has_settled(window.run, step)  # nothing moved over the steps before
+    assert "settled by step" in window.status.text()
+    assert window.status.fps.text() == "paused"  # not a low frame rate
+    window.controller.toggle_play()  # plays on, to the end, and does not pause again
     qtbot.waitUntil(lambda: not window.controller.playing, timeout=30_000)
     assert window.shown_step == 300 and window.run.computed == 300
+    assert "settled" not in window.status.text()
 
 
 def test_layout_and_camera_keys(window, qtbot):
