@@ -118,7 +118,8 @@ def goal(run: Run, optimizer: int) -> str:
 
 def outcomes(run: Run, steps: int | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each walker's :class:`Outcome` and its mark at ``steps``, ``(optimizers, walkers)``
-    each: "✓ minimum" reached, "stuck: saddle", "✗ diverged", "" while it walks."""
+    each: "✓ minimum" reached, "stuck: saddle", "✗ diverged at step 37", "" while it
+    walks."""
     states = end_states(run, steps)
     wanted = np.array([goal(run, k) for k in range(states.shape[0])], dtype=object)[:, None]
     codes = np.full(states.shape, Outcome.STUCK, dtype=np.uint8)
@@ -126,7 +127,8 @@ def outcomes(run: Run, steps: int | np.ndarray | None = None) -> tuple[np.ndarra
     codes[states == DIVERGED] = Outcome.DIVERGED
     codes[states == wanted] = Outcome.REACHED
     marks = np.full(states.shape, "", dtype=object)
-    marks[codes == Outcome.DIVERGED] = "✗ diverged"
+    gone = codes == Outcome.DIVERGED  # left the map or overflowed: say when
+    marks[gone] = [f"✗ diverged at step {s}" for s in run.status_step[gone]]
     for code, prefix in ((Outcome.REACHED, "✓ "), (Outcome.STUCK, "stuck: ")):
         where = codes == code
         marks[where] = [prefix + state for state in states[where]]

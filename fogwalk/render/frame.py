@@ -20,7 +20,7 @@ class HikerFrame:
     grad: np.ndarray  # (n, 2)
     velocity: np.ndarray  # (n, 2): the last move; zero where the optimizer keeps no momentum
     outcome: np.ndarray  # (n,) Outcome codes as of this step: walking, reached, stuck, diverged
-    marks: np.ndarray  # (n,) their words: "✓ minimum", "stuck: saddle", "✗ diverged", ""
+    marks: np.ndarray  # (n,) their words: "✓ minimum", "stuck: saddle", "✗ diverged at step 37", ""
     trails: np.ndarray  # (n, m, 3): x, y, loss of the last m points, oldest first
     paths: np.ndarray  # (n, p, 3): x, y, loss at p steps spread from the start to now
     memory: np.ndarray  # (p, 2) points of ground already measured, spread along the trails

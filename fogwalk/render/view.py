@@ -32,6 +32,8 @@ MIN_CELL_RESOLUTION = 64
 
 __all__ = ["COLORMAP", "TerrainView", "colormap_levels", "rgba"]
 
+CELL_ZOOM = 0.55  # a split cell's camera, as a share of the shared camera's distance
+
 
 def colormap_levels(levels: np.ndarray) -> np.ndarray:
     """The terrain colour map at ``levels`` in 0..1, as (n, 4) floats."""
@@ -65,6 +67,7 @@ class TerrainView(gl.GLViewWidget):
         self.groups: list[tuple[str, str, int]] = []  # (label, colour, walkers) per optimizer
         self.cell_losses = True  # split cells' labels show each hiker's loss
         self.legend: list[LegendEntry] = []  # drawn over the overlay picture on screen
+        self.frame_cells = True  # split cells frame their own hikers (see cell_camera)
         self._colors = np.zeros((0, 4), dtype=np.float32)
         self._heading = np.array([1.0, 0.0])
         self._terrain: gl.GLMeshItem | None = None
@@ -311,6 +314,21 @@ class TerrainView(gl.GLViewWidget):
             yield slice(first, first + walkers), self._colors[first : first + walkers], label, rect
             first += walkers
 
+    def cell_camera(self, camera: dict, part: HikerFrame) -> dict:
+        """A split cell's orbit camera: the shared one (turned and zoomed alike in every
+        cell), moved to the cell's own hikers and :data:`CELL_ZOOM` as far, so that each
+        hiker and its clear ground read large in its cell."""
+        if not self.frame_cells or self.camera_mode != "orbit" or self.mesh is None:
+            return camera
+        world = self.mesh.world
+        wx, wy = world.xy(part.xy[:, 0], part.xy[:, 1])
+        ground = np.column_stack([wx, wy, world.z(part.loss)])
+        ground = ground[np.isfinite(ground).all(axis=1)]
+        if not len(ground):
+            return camera
+        center = tuple(float(v) for v in ground.mean(axis=0))
+        return {**camera, "center": center, "distance": camera["distance"] * CELL_ZOOM}
+
     def _paint_cells(self, width: int, height: int) -> list[tuple[str, tuple, HikerFrame]]:
         """Draw every split cell into the bound framebuffer; returns what the labels need."""
         camera = self.camera_state()
@@ -319,7 +337,7 @@ class TerrainView(gl.GLViewWidget):
         try:
             for hikers, colors, label, rect in self._cells(width, height):
                 part = self.frame.select(hikers)
-                self.set_camera_state(camera)
+                self.set_camera_state(self.cell_camera(camera, part))
                 self._apply(part, colors)
                 GL.glScissor(*rect)
                 GL.glViewport(*rect)

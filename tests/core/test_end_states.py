@@ -96,3 +96,12 @@ def test_trace_and_json_say_where_each_walker_ended():
         assert {r["end"] for r in mine[stop:]} == {end}
         assert {r["end"] for r in mine[:stop]} <= {""}
     assert np.isfinite([float(r["loss"]) for r in rows]).all()
+
+
+def test_a_diverged_walker_says_when_it_left():
+    run = simulate(get_surface("rosenbrock"), ["sgd:lr=0.05"], starts=[(-1.5, 2.0)], steps=50)
+    codes, marks = outcomes(run)
+    step = int(run.status_step[0, 0])
+    assert codes[0, 0] == Outcome.DIVERGED and 0 < step < 50
+    assert marks[0, 0] == f"✗ diverged at step {step}"
+    assert outcomes(run, step - 1)[1][0, 0] == ""  # still walking the step before

@@ -72,10 +72,17 @@ def test_every_hiker_stands_on_revealed_ground(qapp, layout, height):
         rows, columns = cells_of(len(scene.walking)) if layout == "split" else (1, 1)
         cell_w, cell_h = 1280 // columns, 720 // rows
         frame = frame_at(run, 30)
+        shared = view.camera_state()
         for k, hiker in enumerate(scene.walking):
             wx, wy = world.xy(*frame.xy[k])
             point = [[wx, wy, world.z(frame.loss[k]) + LIFT]]
+            if layout == "split":  # each cell frames its own hiker
+                view.set_camera_state(view.cell_camera(shared, frame.select(slice(k, k + 1))))
             x, y = view.project(point, cell_w, cell_h)[0].round().astype(int)
+            view.set_camera_state(shared)
+            if layout == "split":
+                middle = np.array([cell_w / 2, cell_h / 2])
+                assert np.hypot(*(np.array([x, y]) - middle)) < 0.1 * cell_h  # centred
             row, column = divmod(k, columns) if layout == "split" else (0, 0)
             x, y = x + column * cell_w, y + row * cell_h
             around = pixels[y - 2 : y + 3, x - 2 : x + 3].reshape(-1, 3).astype(float)
