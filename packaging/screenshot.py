@@ -11,6 +11,12 @@ from dataclasses import replace
 from fogwalk.render.context import create_application
 
 
+def grab(window):
+    """The window as the screen shows it (QWidget.grab leaves out what the 3-D view paints
+    over its GL picture, such as the legend)."""
+    return window.screen().grabWindow(window.winId())
+
+
 def main(target: str, step: int = 160) -> None:
     app = create_application()
     from PySide6.QtCore import QTimer
@@ -27,7 +33,7 @@ def main(target: str, step: int = 160) -> None:
             window.controller.set_playing(False)
             window.controller.position = float(step)
             window._draw(force=True)
-            QTimer.singleShot(300, lambda: (window.grab().save(target), app.quit()))
+            QTimer.singleShot(300, lambda: (grab(window).save(target), app.quit()))
 
     window.frame_shown.connect(on_frame_shown)
     window.apply(replace(window.scene, speed=120.0))  # get there sooner

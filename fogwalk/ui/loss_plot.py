@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLa
 from ..core.engine import Run
 from ..core.measurements import Costs
 from ..core.pacing import active_range
+from .theme import BACKGROUND, TEXT
 
-BACKGROUND = "#1b1e23"
 EPS = np.finfo(float).eps
 RELATIVE_FLOOR = 1e-6  # with no known minimum: the lowest point sits this share of the range up
 # What the x-axis counts: steps, surface evaluations after the start, or their cost.
@@ -59,7 +59,7 @@ class LossPlot(QWidget):
         self.plot.setClipToView(True)
         self.plot.setMouseEnabled(x=True, y=False)
         # The legend sits in a column right of the curves (never over them).
-        self.legend = pg.LegendItem(labelTextSize="10pt", verSpacing=-4)
+        self.legend = pg.LegendItem(labelTextSize="10pt", labelTextColor=TEXT, verSpacing=-4)
         self.plot.getPlotItem().layout.addItem(self.legend, 2, 3)
         self.cursor = pg.InfiniteLine(
             0,

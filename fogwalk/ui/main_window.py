@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QMainWindow, QMessageBox
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from ..core.defaults import FOG_RADIUS_RANGE
 from ..core.engine import Run
@@ -39,6 +39,7 @@ from .loading import Loader
 from .loss_plot import LossPlot
 from .map_panel import MapPanel
 from .panels import ControlsDock
+from .theme import apply_theme
 from .widgets import StatusLine
 
 RADIUS_STEP = 1.15  # one +/- press or wheel notch scales the fog radius by this
@@ -53,6 +54,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, scene: Scene | None = None) -> None:
         super().__init__()
+        apply_theme(QApplication.instance())
         self.setWindowTitle("FogWalk")
         self.resize(1600, 900)
         self.setAcceptDrops(True)

@@ -27,10 +27,10 @@ from ..core.surfaces import Surface
 from ..render.frame import TRAIL_POINTS
 from ..render.mesh import CONTOURS, WorldMap, sample, shaded_colors
 from ..render.view import colormap_levels
+from .theme import BACKGROUND
 
 IMAGE_RES = 256  # colour image samples per side
 CONTOUR_RES = 128  # contour samples per side: pyqtgraph's marching squares is Python
-BACKGROUND = "#1b1e23"
 START_PEN = pg.mkPen("#ffffff", width=2)
 # Walker rings by Outcome (walking, reached, stuck, diverged), as the terrain view draws them.
 _RINGS = np.array(

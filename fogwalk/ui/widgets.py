@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QColorDialog, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 from ..core.session import HikerRow
+from .theme import MUTED
 
 TICKS = 1000
 
@@ -136,7 +137,7 @@ class StatusLine(QLabel):
             more = f" (+{row.walkers - 1})" if row.walkers > 1 else ""
             dot = f"<span style='color:{row.color}'>●</span>"
             step = f"step {row.step}, " if by_cost else ""
-            paid = f" <span style='color:#9aa3ad'>{step}{row.measurements}</span>"
+            paid = f" <span style='color:{MUTED}'>{step}{row.measurements}</span>"
             parts.append(f"{dot} {row.name} {row.loss:.5g}{mark}{more}{paid}")
         self._text = " &nbsp;·&nbsp; ".join(parts)
         self.setText(self._text + (" &nbsp;·&nbsp; " + self._note if self._note else ""))
