@@ -206,3 +206,31 @@ def test_camera_presets(window, qtbot):
     assert window.view.camera_state()["elevation"] == 89.0
     qtbot.keyClick(window, Qt.Key.Key_Home)
     assert window.view.camera_state()["elevation"] == 34.0
+
+
+def test_the_terrain_takes_most_of_the_window(qtbot):
+    for size, share in (((1600, 900), 0.6), ((1024, 768), 0.5)):
+        win = MainWindow()
+        qtbot.addWidget(win)
+        win.resize(*size)
+        win.show()
+        qtbot.waitExposed(win)
+        qtbot.waitUntil(lambda win=win: win.view.width() > 0)
+        assert win.view.width() >= share * win.width(), (size, win.view.width())
+        assert win.view.height() >= 0.55 * win.height()
+        win.close()
+
+
+def test_presentation_mode_shows_the_terrain_alone_and_comes_back(window, qtbot):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    docks = (window.controls, window.map_dock, window.loss_dock)
+    qtbot.keyClick(window, Qt.Key.Key_P)
+    qtbot.waitUntil(lambda: not any(d.isVisible() for d in docks))
+    assert not window.menuBar().isVisible() and not window.statusBar().isVisible()
+    qtbot.waitUntil(lambda: window.view.width() >= window.width() - 2)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: all(d.isVisible() for d in docks))
+    assert window.menuBar().isVisible() and window.statusBar().isVisible()
+    window.map_dock.toggleViewAction().trigger()  # View ▸ Map (Ctrl+M) hides the map only
+    assert not window.map_dock.isVisible() and window.loss_dock.isVisible()
