@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+
+from ..core.defaults import STATUS_RING_COLORS
 
 BOX = QColor(20, 24, 30, 170)
 TEXT = QColor(245, 247, 250)
@@ -50,6 +52,7 @@ def paint_legend(
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     unit = max(height / 40.0, 13.0)
     _legend(painter, entries, width, unit, unit)
+    _key(painter, width, height, unit, unit)
 
 
 def burn_overlays(
@@ -82,8 +85,65 @@ def burn_overlays(
         _label(painter, font, counter, margin, height - margin - box.height(), unit)
     if legend:
         _legend(painter, legend, width, margin, unit)
+        _key(painter, width, height, margin, unit)
     painter.end()
     return pixels
+
+
+# What the marks on the terrain mean, drawn in the bottom right corner beside the legend.
+KEY_ARROWS = (("#111111", "downhill (the slope measured)"), ("#ffffff", "last step (momentum)"))
+KEY_RINGS = tuple((color, name) for name, color in STATUS_RING_COLORS.items())
+
+
+def _key(painter: QPainter, width: int, height: int, margin: float, unit: float) -> None:
+    """Two arrows and the four rings, each with its meaning, in one box."""
+    font = QFont()
+    font.setPixelSize(round(unit * 0.85))
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    row = metrics.height() * 1.3
+    rings = "   ".join(name for _, name in KEY_RINGS)
+    text_width = max(metrics.horizontalAdvance(t) for t in [t for _, t in KEY_ARROWS] + [rings])
+    glyph = unit * 1.6
+    box = QRectF(0, 0, glyph + text_width + unit * 1.4, row * 3 + unit * 0.6)
+    box.moveBottomRight(QPointF(width - margin, height - margin))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(BOX)
+    painter.drawRoundedRect(box, unit * 0.4, unit * 0.4)
+    left = box.left() + unit * 0.5
+    for i, (color, meaning) in enumerate(KEY_ARROWS):
+        middle = box.top() + unit * 0.3 + (i + 0.5) * row
+        _arrow(painter, QColor(color), left, middle, glyph, unit)
+        _text(painter, left + glyph + unit * 0.4, middle, row, meaning)
+    middle = box.top() + unit * 0.3 + 2.5 * row
+    x = left
+    for color, name in KEY_RINGS:
+        painter.setPen(QPen(QColor(color), max(unit * 0.16, 1.5)))
+        painter.setBrush(QColor(120, 128, 138))
+        radius = unit * 0.32
+        painter.drawEllipse(QPointF(x + radius, middle), radius, radius)
+        x = _text(painter, x + 2 * radius + unit * 0.25, middle, row, name) + unit * 0.6
+
+
+def _arrow(painter: QPainter, color: QColor, x: float, y: float, length: float, unit) -> None:
+    painter.setPen(QPen(color, max(unit * 0.18, 2.0)))
+    tip = QPointF(x + length, y)
+    painter.drawLine(QPointF(x, y), tip)
+    barb = unit * 0.35
+    painter.drawLine(tip, QPointF(tip.x() - barb, y - barb * 0.7))
+    painter.drawLine(tip, QPointF(tip.x() - barb, y + barb * 0.7))
+
+
+def _text(painter: QPainter, x: float, middle: float, row: float, text: str) -> float:
+    """Draw ``text`` left-aligned at ``x`` on the row centred at ``middle``; returns its end."""
+    painter.setPen(TEXT)
+    advance = painter.fontMetrics().horizontalAdvance(text)
+    painter.drawText(
+        QRectF(x, middle - row / 2, advance + 2, row),
+        Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+        text,
+    )
+    return x + advance
 
 
 def _measure(painter: QPainter, font: QFont, text: str, unit: float) -> QRectF:
