@@ -6,6 +6,7 @@
 from . import torch_classic, torch_adam, torch_more, lbfgs  # noqa: F401
 from . import adam_relatives, adaptive_scale, schedule_free, lookahead  # noqa: F401
 from . import beyond, games  # noqa: F401
+from . import zeroth_order  # noqa: F401
 
 # isort: on
 from .hyper import HyperParam

@@ -38,7 +38,13 @@ COMMON_PARAMS = (
         ui_range=(0.0, 10.0),
         help="std of Gaussian noise added to every gradient (a minibatch stand-in)",
     ),
-    HyperParam("seed", 0, kind="int", low=0, help="seed of the gradient noise"),
+    HyperParam(
+        "seed",
+        0,
+        kind="int",
+        low=0,
+        help="seed of the random draws: the gradient noise, SPSA's directions, CMA-ES's samples",
+    ),
     HyperParam(
         "clip_grad_norm",
         0.0,
