@@ -24,6 +24,7 @@ MIN_LEAD = 400
 # The map and loss plot learn of new steps at most this often: the worker reports every few
 # milliseconds, and redrawing both panels at that rate starved the window for seconds.
 PROGRESS_SECONDS = 0.1
+SETTLE_SCAN = 64  # steps passed in one tick that are checked for the hikers having settled
 
 
 class Controller(QObject):
@@ -149,31 +150,34 @@ class Controller(QObject):
         elapsed, self._last_tick = now - self._last_tick, now
         run = self.run
         if self.playing and run is not None:
-            reachable = self.reach()
+            reachable, before = self.reach(), self.position
             if self.scene.speed >= SPEED_RANGE[1]:
                 self.position = reachable  # as fast as the engine goes
             self.position += self.scene.speed * min(elapsed, 0.25)
             self.position = min(self.position, reachable)  # wait for the engine
-            if self.position >= self.scene.steps:
+            if not self._pause_if_settled(run, before) and self.position >= self.scene.steps:
                 self.set_playing(False)  # the end: only once the engine got there too
-            else:
-                self._pause_if_settled(run)
         if self.scene is not None:
             self.simulation.set_horizon(self._horizon())
         if now - self._reported >= PROGRESS_SECONDS:
             self._report_progress()
         self.ticked.emit()
 
-    def _pause_if_settled(self, run: Run) -> None:
-        """Pause, once a run, when nothing has moved for a while: the story is told (on the
-        step clock; on the cost clock hikers stand at steps of their own)."""
+    def _pause_if_settled(self, run: Run, before: float) -> bool:
+        """Pause, once a run, at the first step since ``before`` (the last tick's position)
+        at which nothing has moved for a while: the story is told. On the step clock only
+        (on the cost clock hikers stand at steps of their own), and before the last step."""
         if self._settle_paused or self.scene.clock != "steps":
-            return
-        step = math.floor(self.position)
-        if settled(run, step):
-            self._settle_paused = True
-            self.set_playing(False)
-            self.settled.emit(step)
+            return False
+        last = min(math.floor(self.position), self.scene.steps - 1)
+        first = max(math.floor(before) + 1, last - SETTLE_SCAN + 1)
+        for step in range(first, last + 1):
+            if settled(run, step):
+                self._settle_paused, self.position = True, float(step)
+                self.set_playing(False)
+                self.settled.emit(step)
+                return True
+        return False
 
     def set_playing(self, playing: bool) -> None:
         if playing != self.playing:

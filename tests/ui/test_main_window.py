@@ -158,7 +158,7 @@ def test_animating_does_not_leak_references_to_none(window, qtbot):
 
 
 def test_playback_pauses_once_settled_then_waits_for_the_engine_to_the_end(window, qtbot):
-    window.apply(replace(window.scene, steps=300, speed=2000.0))
+    window.apply(replace(window.scene, steps=300, speed=2000.0))  # ticks pass many steps
     with qtbot.waitSignal(window.controller.settled, timeout=30_000) as settled:
         pass
     step = settled.args[0]
