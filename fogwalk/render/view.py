@@ -32,6 +32,7 @@ MIN_CELL_RESOLUTION = 64
 
 __all__ = ["COLORMAP", "TerrainView", "colormap_levels", "rgba"]
 
+NEAR_FAR = 50.0  # the clip planes at the camera's distance divided and multiplied by this
 CELL_ZOOM = 0.55  # a split cell's camera, as a share of the shared camera's distance
 
 
@@ -90,6 +91,24 @@ class TerrainView(gl.GLViewWidget):
             self.hikers.marker_scale = scale
             if self.frame is not None and self.mesh is not None and not self._split:
                 self._apply(self.frame, self._colors_for(len(self.frame.xy)))
+
+    def projectionMatrix(self, region, viewport):  # pyqtgraph's, with tighter clip planes
+        """pyqtgraph's perspective, its near and far planes at 1/50 and 50 times the camera's
+        distance instead of 1/1000 and 1000: the depth buffer's precision then spans the
+        terrain, so that the fog's push back in depth (terrain.frag) never rounds to the far
+        plane, where the ground would vanish."""
+        x0, y0, w, h = viewport
+        distance = self.opts["distance"]
+        near, far = distance / NEAR_FAR, distance * NEAR_FAR
+        right = near * np.tan(0.5 * np.radians(self.opts["fov"]))
+        top = right * h / w
+        left_edge = right * ((region[0] - x0) * (2.0 / w) - 1)
+        right_edge = right * ((region[0] + region[2] - x0) * (2.0 / w) - 1)
+        bottom = top * ((region[1] - y0) * (2.0 / h) - 1)
+        top_edge = top * ((region[1] + region[3] - y0) * (2.0 / h) - 1)
+        matrix = QtGui.QMatrix4x4()
+        matrix.frustum(left_edge, right_edge, bottom, top_edge, near, far)
+        return matrix
 
     def resizeGL(self, w: int, h: int) -> None:  # a Qt override
         super().resizeGL(w, h)

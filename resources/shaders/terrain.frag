@@ -22,6 +22,7 @@ varying float v_level;       // height in 0..1 over the sampled range
 // fully fogged ground five times as far, behind any clear ground of the same terrain.
 const float FOG_DEPTH_PUSH = 0.8;
 const float CONTOUR_DARKEN = 0.38;
+const float FAR_DEPTH = 0.9999995;
 
 float contour_line(float level) {
     float t = level * u_contours;
@@ -43,5 +44,6 @@ void main() {
     vec3 fog_rgb = vec3(u_fog_rgb[0], u_fog_rgb[1], u_fog_rgb[2]);
     gl_FragColor = vec4(mix(ground, fog_rgb, v_fog * u_density), 1.0);
     float push = u_density > 0.0 ? FOG_DEPTH_PUSH * v_fog : 0.0;
-    FRAG_DEPTH = gl_FragCoord.z + push * (1.0 - gl_FragCoord.z);
+    // Kept off the far plane itself, where a 24-bit depth test would drop the fragment.
+    FRAG_DEPTH = min(gl_FragCoord.z + push * (1.0 - gl_FragCoord.z), FAR_DEPTH);
 }

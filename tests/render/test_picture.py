@@ -158,3 +158,26 @@ def test_the_default_camera_fits_the_whole_terrain(view):
     view.orbit(10, 0)  # the user turns it: no longer kept fitted
     view.resize(W // 2, H)
     assert view.fitted is None
+
+
+def test_fog_never_drops_far_ground(view):
+    """Fogged ground pushed back in depth stays drawn however far it is: the picture's
+    background (the bare fog colour) is the same with the fog as without it."""
+    surface = get_surface("himmelblau")
+    view.set_terrain(surface, 128)
+    run = simulate(surface, ["sgd:lr=0.0"], starts=[(3.0, 2.0)], steps=1)
+    view.show_frame(frame_at(run, 0))
+    world = view.mesh.world
+    wx, wy = world.xy(3.0, 2.0)
+    for distance, elevation in ((6.0, 34.0), (14.0, 20.0), (40.0, 34.0)):
+        view.set_camera_state(
+            {"center": (wx, wy, 0.5), "distance": distance, "elevation": elevation,
+             "azimuth": -90.0}
+        )  # fmt: skip
+        backgrounds = []
+        for fog in (Fog(density=0.5), Fog(enabled=False)):
+            view.set_fog(fog)
+            pixels = view.render_array(W, H).astype(float)
+            backgrounds.append(np.abs(pixels - FOG_RGB).max(axis=2) <= 2)
+        assert backgrounds[1].mean() < 0.98  # there is ground in the picture
+        assert (backgrounds[0] != backgrounds[1]).mean() < 0.005, (distance, elevation)
