@@ -77,6 +77,9 @@ def burn_overlays(
         font = QFont()
         font.setPixelSize(round(unit * 1.5))
         font.setBold(True)
+        painter.setFont(font)
+        room = width - 2 * margin - unit  # half the width at most beside a legend
+        title = _elided(painter.fontMetrics(), title, room / 2 if legend else room)
         _label(painter, font, title, margin, margin, unit)
     if counter:
         font = QFont()
@@ -161,12 +164,18 @@ def _label(painter: QPainter, font: QFont, text: str, x: float, y: float, unit: 
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
+def _elided(metrics, text: str, room: float) -> str:
+    """``text``, cut with an ellipsis to ``room`` pixels when longer."""
+    return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, max(int(room), 1))
+
+
 def _legend(painter, entries: Sequence[LegendEntry], width: int, margin: float, unit) -> None:
     font = QFont()
     font.setPixelSize(round(unit))
     painter.setFont(font)
     metrics = painter.fontMetrics()
-    lines = [entry.text() for entry in entries]
+    room = width - 2 * margin - unit * 2.6  # a line never runs off the picture: elided
+    lines = [_elided(metrics, entry.text(), room) for entry in entries]
     row = metrics.height() * 1.25
     text_width = max(metrics.horizontalAdvance(line) for line in lines)
     box = QRectF(0, 0, text_width + unit * 2.6, row * len(lines) + unit * 0.6)

@@ -16,6 +16,7 @@ from fogwalk.core.surfaces import formula_surface
 from fogwalk.render.exporter import FrameRenderer
 from fogwalk.render.frame import frame_at
 from fogwalk.render.hikers import LIFT
+from fogwalk.render.overlay import LegendEntry, burn_overlays
 from fogwalk.render.view import TerrainView, rgba
 
 W, H = 480, 320
@@ -181,3 +182,13 @@ def test_fog_never_drops_far_ground(view):
             backgrounds.append(np.abs(pixels - FOG_RGB).max(axis=2) <= 2)
         assert backgrounds[1].mean() < 0.98  # there is ground in the picture
         assert (backgrounds[0] != backgrounds[1]).mean() < 0.005, (distance, elevation)
+
+
+def test_long_names_are_elided_not_cut(qapp):
+    """A legend line or a title longer than the picture ends in an ellipsis inside it."""
+    pixels = np.full((200, 320, 3), 200, dtype=np.uint8)
+    long = "lookahead:base=adamw_schedulefree:lr=0.0025,warmup_steps=10,k=7,alpha=0.4"
+    burn_overlays(pixels, title="T" * 80, legend=[LegendEntry(long, "#ff0000", 1.0, "")])
+    box = np.abs(pixels.astype(int) - 200).max(axis=2) > 30
+    columns = np.flatnonzero(box.any(axis=0))
+    assert columns.min() > 0 and columns.max() < 319  # nothing runs off either side
