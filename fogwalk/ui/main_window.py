@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from .panels import ControlsDock
 from .theme import apply_theme
 from .widgets import StatusLine
 
+PANEL_SECONDS = 1 / 15  # the map and the loss plot follow playback at most this often
 RADIUS_STEP = 1.15  # one +/- press or wheel notch scales the fog radius by this
 
 
@@ -61,6 +63,7 @@ class MainWindow(QMainWindow):
         self.controller = Controller(self)
         self.loader = Loader(self)
         self.shown_step = -1
+        self._panels_drawn, self._panels_step = 0.0, -1  # when and at what the panels drew
         self.export_job = None
         self.video_settings = VideoSettings()
         self._ghost_item = None
@@ -216,20 +219,30 @@ class MainWindow(QMainWindow):
             if force:
                 self.view.show_frame(None)
             return
-        if tick == self.shown_step and not force:
-            return
         scene = self.scene
+        if tick == self.shown_step and not force:
+            if self._panels_step != tick and not self.controller.playing:
+                self._draw_panels(shown_steps(scene, run, tick), tick)  # catch up once paused
+            return
         steps = shown_steps(scene, run, tick)
         self.view.show_frame(frame_at(run, steps), scene.steps)
-        fog = scene.fog
-        self.map_panel.show_step(steps, fog.radius if fog.enabled else None)
-        self.loss_plot.show_step(tick, steps[:, 0])
+        now = time.perf_counter()
+        if force or not self.controller.playing or now - self._panels_drawn >= PANEL_SECONDS:
+            self._draw_panels(steps, tick)
         self.shown_step = tick
         rows = hiker_rows(scene, run, tick)
         self.view.legend = legend_entries(rows)
         self.status.show_step(tick, rows, scene.clock)
         self.playback_panel.show_position(tick, int(self.controller.reach()), scene.steps)
         self.frame_shown.emit(tick)
+
+    def _draw_panels(self, steps: np.ndarray, tick: int) -> None:
+        """The map and the loss plot at ``tick``: while playing, at most every
+        :data:`PANEL_SECONDS` (each redraw costs about what a terrain frame does)."""
+        fog = self.scene.fog
+        self.map_panel.show_step(steps, fog.radius if fog.enabled else None)
+        self.loss_plot.show_step(tick, steps[:, 0])
+        self._panels_drawn, self._panels_step = time.perf_counter(), tick
 
     # --- view ----------------------------------------------------------------------------
     def toggle_fog(self) -> None:
