@@ -335,8 +335,8 @@ class TerrainView(gl.GLViewWidget):
 
     def cell_camera(self, camera: dict, part: HikerFrame) -> dict:
         """A split cell's orbit camera: the shared one (turned and zoomed alike in every
-        cell), moved to the cell's own hikers and :data:`CELL_ZOOM` as far, so that each
-        hiker and its clear ground read large in its cell."""
+        cell), moved to the cell's own hikers and :data:`CELL_ZOOM` as far (less close when
+        its walkers spread wide), so that each hiker and its clear ground read large."""
         if not self.frame_cells or self.camera_mode != "orbit" or self.mesh is None:
             return camera
         world = self.mesh.world
@@ -346,7 +346,9 @@ class TerrainView(gl.GLViewWidget):
         if not len(ground):
             return camera
         center = tuple(float(v) for v in ground.mean(axis=0))
-        return {**camera, "center": center, "distance": camera["distance"] * CELL_ZOOM}
+        spread = float(np.ptp(ground[:, :2], axis=0).max()) / WORLD_SIZE
+        zoom = min(max(CELL_ZOOM, 1.2 * spread), 1.0)
+        return {**camera, "center": center, "distance": camera["distance"] * zoom}
 
     def _paint_cells(self, width: int, height: int) -> list[tuple[str, tuple, HikerFrame]]:
         """Draw every split cell into the bound framebuffer; returns what the labels need."""
