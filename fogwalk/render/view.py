@@ -75,6 +75,7 @@ class TerrainView(gl.GLViewWidget):
         self._cell_terrain: gl.GLMeshItem | None = None
         self._terrain_args: tuple | None = None
         self._typical_slope = 1.0
+        self._bounds = (np.zeros(3), np.zeros(3))  # the terrain's box in world coordinates
         self._ghost: gl.GLLinePlotItem | None = None
         self.hikers = HikerItems(self)
         # The orbit camera's view (elevation, azimuth) while it is fitted to the terrain,
@@ -195,6 +196,8 @@ class TerrainView(gl.GLViewWidget):
         cell = (surface.domain[1] - surface.domain[0]) / (resolution - 1)
         median = np.nanmedian(np.abs(np.diff(self.mesh.loss, axis=1))) / cell
         self._typical_slope = max(2.0 * float(np.nan_to_num(median)), 1e-12)
+        finite = self.mesh.vertexes[np.isfinite(self.mesh.vertexes).all(axis=1)]
+        self._bounds = (finite.min(axis=0), finite.max(axis=0))  # the terrain's box, world
         self._arrange_terrain()
         self._refit()
         if self.frame is not None:
@@ -345,7 +348,9 @@ class TerrainView(gl.GLViewWidget):
         ground = ground[np.isfinite(ground).all(axis=1)]
         if not len(ground):
             return camera
-        center = tuple(float(v) for v in ground.mean(axis=0))
+        # A hiker that left the map is looked for from the terrain's edge nearest to it.
+        low, high = self._bounds
+        center = tuple(float(v) for v in np.clip(ground.mean(axis=0), low, high))
         spread = float(np.ptp(ground[:, :2], axis=0).max()) / WORLD_SIZE
         zoom = min(max(CELL_ZOOM, 1.2 * spread), 1.0)
         return {**camera, "center": center, "distance": camera["distance"] * zoom}
@@ -354,6 +359,8 @@ class TerrainView(gl.GLViewWidget):
         """Draw every split cell into the bound framebuffer; returns what the labels need."""
         camera = self.camera_state()
         drawn = []
+        GL.glClearColor(*self.opts["bgcolor"])  # cells left over in the grid show the fog
+        GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
         GL.glEnable(GL.GL_SCISSOR_TEST)  # glClear in paint() must only clear its own cell
         try:
             for hikers, colors, label, rect in self._cells(width, height):
