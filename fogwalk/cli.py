@@ -133,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_export_parser(commands)
 
+    commands.add_parser(
+        "doctor",
+        help="check this machine: versions, display, OpenGL (by drawing a fogged frame), "
+        "FFmpeg's encoders, numba; prints the fix for each failure, exit 0 if all would work",
+    )
     listing = commands.add_parser("surfaces", help="list the built-in surfaces")
     listing.add_argument("-v", "--verbose", action="store_true", help="descriptions too")
     optimizers = commands.add_parser("optimizers", help="list optimizers and hyper-parameters")
@@ -383,6 +388,24 @@ def _trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from .render import doctor
+    from .render.context import create_application, virtual_display
+
+    checks = doctor.environment()
+    with virtual_display() as started:
+        if started:
+            checks.append(doctor.Check("Display", f"none set: Xvfb started on {started}"))
+        app = create_application()
+        try:
+            checks += doctor.versions() + doctor.opengl(app)
+        finally:
+            app.shutdown()  # before the virtual display goes away under it
+    text, works = doctor.report(checks + doctor.ffmpeg() + doctor.numba_status())
+    print(text)
+    return 0 if works else 1
+
+
 def _surfaces(args: argparse.Namespace) -> int:
     from .core.surfaces import get_surface, surface_names
 
@@ -435,7 +458,7 @@ def _describe(hp) -> str:
     return f"{setting:34s} {hp.describe_range():22s} {scale:3s}  {hp.help}"
 
 
-COMMANDS = ("trace", "export", "surfaces", "optimizers")
+COMMANDS = ("trace", "export", "surfaces", "optimizers", "doctor")
 
 
 def _open_app(args: argparse.Namespace) -> int:
@@ -475,6 +498,9 @@ def _shield_minus_values(argv: Sequence[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fogwalk`` command; returns the exit status."""
+    from .render.context import choose_gl_platform
+
+    choose_gl_platform()  # before anything (a user's optimizer file too) imports OpenGL
     parser = build_parser()
     try:
         files, argv = _take_optimizer_files(sys.argv[1:] if argv is None else argv)
@@ -501,6 +527,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": _export,
         "surfaces": _surfaces,
         "optimizers": _optimizers,
+        "doctor": _doctor,
     }
     import contextlib
     import signal

@@ -20,6 +20,26 @@ INSTALL_HINT = (
 )
 
 
+def choose_gl_platform(environ=os.environ) -> dict[str, str]:
+    """Before any Qt or OpenGL import: under Wayland with XWayland there, run Qt on xcb and
+    PyOpenGL on GLX, unless the user chose either. Returns what it set.
+
+    pyqtgraph needs desktop OpenGL: on Wayland (NVIDIA's above all) Qt may hand out an
+    OpenGL ES context, and PyOpenGL picks EGL whenever WAYLAND_DISPLAY is set, even when
+    Qt runs on xcb, so that nothing draws. The known fix is both variables.
+    """
+    chosen: dict[str, str] = {}
+    if not sys.platform.startswith("linux") or not environ.get("WAYLAND_DISPLAY"):
+        return chosen
+    if environ.get("DISPLAY") and "QT_QPA_PLATFORM" not in environ:
+        chosen["QT_QPA_PLATFORM"] = "xcb"
+    qt = environ.get("QT_QPA_PLATFORM", chosen.get("QT_QPA_PLATFORM", ""))
+    if qt.startswith("xcb") and "PYOPENGL_PLATFORM" not in environ:
+        chosen["PYOPENGL_PLATFORM"] = "glx"
+    environ.update(chosen)
+    return chosen
+
+
 def has_display() -> bool:
     """Whether an X11 or Wayland display is set in the environment."""
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
@@ -132,7 +152,7 @@ def create_application():
     """The QApplication, created once with shared OpenGL contexts (views share the GPU)."""
     _import_before_qt()
     from PySide6.QtCore import QCoreApplication, Qt
-    from PySide6.QtGui import QIcon
+    from PySide6.QtGui import QIcon, QSurfaceFormat
     from PySide6.QtWidgets import QApplication
 
     from ..core.resources import resource_path
@@ -140,6 +160,12 @@ def create_application():
     app = QApplication.instance()
     if app is None:
         QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+        # Desktop OpenGL (never ES), 2.1 or newer with its fixed functions: what pyqtgraph draws.
+        wanted = QSurfaceFormat.defaultFormat()
+        wanted.setRenderableType(QSurfaceFormat.RenderableType.OpenGL)
+        wanted.setVersion(*MIN_GL)
+        wanted.setDepthBufferSize(24)
+        QSurfaceFormat.setDefaultFormat(wanted)
         app = QApplication(sys.argv[:1])
         app.setApplicationName("FogWalk")
         app.setWindowIcon(QIcon(str(resource_path("icons", "fogwalk.svg"))))
