@@ -53,7 +53,6 @@ def versions() -> list[Check]:
 
 def opengl(app) -> list[Check]:
     """The Qt platform, the GL context's vendor, renderer and version, and one fogged frame."""
-    from OpenGL import GL
     from PySide6.QtCore import Qt
 
     from ..core import get_surface, simulate
@@ -67,10 +66,7 @@ def opengl(app) -> list[Check]:
     view.resize(160, 120)
     view.show()
     app.processEvents()
-    view.makeCurrent()
-    strings = [GL.glGetString(name) for name in (GL.GL_VENDOR, GL.GL_RENDERER, GL.GL_VERSION)]
-    view.doneCurrent()
-    vendor, renderer, version = (s.decode() if s else "?" for s in strings)
+    vendor, renderer, version = view.gl_strings()
     number = tuple(int(part) for part in version.split()[0].split(".")[:2] if part.isdigit())
     desktop = "OpenGL ES" not in version and number >= (2, 1)
     checks.append(

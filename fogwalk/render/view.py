@@ -116,6 +116,17 @@ class TerrainView(gl.GLViewWidget):
         self._size_markers(self.height())
         self._refit()
 
+    def gl_strings(self) -> tuple[str, str, str]:
+        """The OpenGL context's vendor, renderer and version, as the driver names them."""
+        self.makeCurrent()
+        try:
+            names = (GL.GL_VENDOR, GL.GL_RENDERER, GL.GL_VERSION)
+            strings = [GL.glGetString(name) for name in names]
+        finally:
+            self.doneCurrent()
+        vendor, renderer, version = (s.decode() if s else "?" for s in strings)
+        return vendor, renderer, version
+
     # --- camera ----------------------------------------------------------------------
     def reset_camera(self) -> None:
         self.fit_camera(None, DEFAULT_AZIMUTH)

@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QMenu
 
+from .help import show_about, show_shortcuts
+
 
 def _entries(window) -> list[tuple[str, str, list, object]]:
     """(menu, text, keys, slot) for every action of ``window``."""
@@ -31,12 +33,15 @@ def _entries(window) -> list[tuple[str, str, list, object]]:
         ("&Playback", "&Step", ["Right"], controller.step_once),
         ("&Playback", "&Reset", ["R"], controller.rewind),
         ("&Playback", "&Clock by steps / by cost", ["C"], window.toggle_clock),
+        ("&Help", "&Keyboard shortcuts", ["F1"], lambda: show_shortcuts(window)),
+        ("&Help", "&About FogWalk", [], lambda: show_about(window)),
     ]
 
 
 def build_menus(window: QMainWindow) -> QMenu:
     """Add the menus and shortcuts to ``window``; returns its (empty) Open Recent menu."""
-    menus = {name: window.menuBar().addMenu(name) for name in ("&File", "&View", "&Playback")}
+    names = ("&File", "&View", "&Playback", "&Help")
+    menus = {name: window.menuBar().addMenu(name) for name in names}
     recent = menus["&File"].addMenu("Open &Recent")
     for menu, text, keys, slot in _entries(window):
         action = QAction(text, window)

@@ -8,9 +8,11 @@ from dataclasses import replace
 import numpy as np
 from PySide6.QtCore import Qt
 
+import fogwalk
 from fogwalk.core.pacing import settled as has_settled
 from fogwalk.core.scene import Scene
 from fogwalk.render.context import display_problem
+from fogwalk.ui.help import about_text, shortcut_rows
 from fogwalk.ui.main_window import MainWindow
 
 
@@ -234,3 +236,14 @@ def test_presentation_mode_shows_the_terrain_alone_and_comes_back(window, qtbot)
     assert window.menuBar().isVisible() and window.statusBar().isVisible()
     window.map_dock.toggleViewAction().trigger()  # View ▸ Map (Ctrl+M) hides the map only
     assert not window.map_dock.isVisible() and window.loss_dock.isVisible()
+
+
+def test_help_lists_every_key_and_about_names_the_renderer(window):
+    rows = dict(shortcut_rows(window))
+    assert rows["Presentation mode"] == "P or F11" and rows["Fog on/off"] == "F"
+    assert rows["Map"] == "Ctrl+M" and rows["Keyboard shortcuts"] == "F1"
+    keyed = [a for a in window.actions() if a.shortcuts()]
+    assert len(rows) == len(keyed) >= 20  # every action with a key, none left out
+    renderer = window.view.gl_strings()[1]
+    text = about_text(renderer)
+    assert f"FogWalk {fogwalk.__version__}" in text and renderer in text and "Qt:" in text
