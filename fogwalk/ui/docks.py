@@ -3,10 +3,28 @@ screen, its legend large)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 BOTTOM_SHARE = 0.3  # of the window's height, for the map and the loss plot under the terrain
+GEOMETRY_KEY, STATE_KEY = "window/geometry", "window/state"
+
+
+def save_layout(window: QMainWindow) -> None:
+    """Remember the window's size and place, and its docks' sizes, places and visibility."""
+    settings = QSettings("FogWalk", "FogWalk")
+    settings.setValue(GEOMETRY_KEY, window.saveGeometry())
+    settings.setValue(STATE_KEY, window.saveState())
+
+
+def restore_layout(window: QMainWindow) -> None:
+    """Bring back what :func:`save_layout` remembered (nothing, the first time)."""
+    settings = QSettings("FogWalk", "FogWalk")
+    geometry, state = settings.value(GEOMETRY_KEY), settings.value(STATE_KEY)
+    if geometry is not None:
+        window.restoreGeometry(geometry)
+    if state is not None:
+        window.restoreState(state)
 
 
 def panel_dock(title: str, panel: QWidget, window: QMainWindow) -> QDockWidget:

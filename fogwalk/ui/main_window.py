@@ -24,7 +24,7 @@ from ..render.overlay import legend_entries
 from ..render.view import TerrainView
 from .actions import build_menus
 from .controller import Controller
-from .docks import BOTTOM_SHARE, Presentation, panel_dock
+from .docks import BOTTOM_SHARE, Presentation, panel_dock, restore_layout, save_layout
 from .export_dialog import run_export
 from .files import (
     ask_dataset,
@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.map_dock = panel_dock("Map", self.map_panel, self)
         self.loss_dock = panel_dock("Loss", self.loss_plot, self)
         self._arrange_docks()
+        restore_layout(self)  # as the user left it last time
         self.presentation = Presentation(self)
         self.surface_panel, self.hikers_panel = self.controls.surface, self.controls.hikers
         self.fog_panel, self.playback_panel = self.controls.fog, self.controls.playback
@@ -385,6 +386,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # a Qt override
         if self.export_job is not None:
             self.export_job.cancel()  # its partial file goes with it
+        self.presentation.leave()  # the layout is remembered as it is outside it
+        save_layout(self)
         self.controller.stop()
         self.loader.shutdown()
         super().closeEvent(event)

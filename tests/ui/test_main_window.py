@@ -247,3 +247,21 @@ def test_help_lists_every_key_and_about_names_the_renderer(window):
     renderer = window.view.gl_strings()[1]
     text = about_text(renderer)
     assert f"FogWalk {fogwalk.__version__}" in text and renderer in text and "Qt:" in text
+
+
+def test_the_window_comes_back_as_it_was_left(qtbot):
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.resize(1300, 800)
+    first.show()
+    qtbot.waitExposed(first)
+    first.map_dock.toggleViewAction().trigger()  # the user hid the map
+    first.close()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    # Within a frame's margins: Xvfb has no window manager to agree on decorations with.
+    assert abs(second.width() - 1300) <= 40 and abs(second.height() - 800) <= 40
+    assert not second.map_dock.isVisible() and second.loss_dock.isVisible()
+    second.close()
