@@ -49,12 +49,17 @@ class SurfacePanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Surface", parent)
         self.surface = QComboBox()
+        self.surface.setToolTip("The loss surface: a built-in, or a file opened (File ▸ Open)")
         for name in surface_names():
             self.surface.addItem(get_surface(name).label, name)
         self.resolution = QComboBox()
+        self.resolution.setToolTip(
+            "Terrain detail: samples per side (more is finer and slower to draw)"
+        )
         for value in RESOLUTIONS:
             self.resolution.addItem(f"{value}²", value)
         self.height = QComboBox()
+        self.height.setToolTip("Height scale: linear, log (valleys read deeper), or auto")
         for mode in HEIGHT_MODES:
             self.height.addItem(mode, mode)
         self.description = QLabel()
@@ -181,6 +186,7 @@ class HikersPanel(QGroupBox):
         self.rows_box = QVBoxLayout()
         self.rows_box.setSpacing(4)
         add = QPushButton("Add hiker…")
+        add.setToolTip("Add a hiker with another optimizer")
         menu = QMenu(add)
         for name in optimizer_names():
             action = menu.addAction(f"{name} — {get_definition(name).summary}")
@@ -214,15 +220,18 @@ class FogPanel(QGroupBox):
         super().__init__("Fog", parent)
         self._fog = Fog()
         self.enabled = QCheckBox("Fog  (F)")
+        self.enabled.setToolTip("Fog on or off (F): off, the whole terrain is seen")
         self.radius = FloatSlider(*FOG_RADIUS_RANGE, self._fog.radius, log=True, fmt="{:.2f}")
         self.radius.setToolTip(
             "Clear ground around each hiker, as a share of the map (+/-, "
             "or Shift + mouse wheel on the terrain)"
         )
         self.softness = FloatSlider(0.0, 2.0, self._fog.softness, fmt="{:.2f}")
+        self.softness.setToolTip("Width of the fog's edge, as a share of the radius")
         self.density = FloatSlider(0.0, 1.0, self._fog.density, fmt="{:.2f}")
         self.density.setToolTip("1: only the ground near the hiker is seen; lower: a haze")
         self.memory = QCheckBox("Remember measured ground")
+        self.memory.setToolTip("Ground a hiker has measured stays faintly revealed")
         form = QFormLayout(self)
         form.addRow(self.enabled)
         form.addRow("Radius", self.radius)

@@ -7,6 +7,13 @@ from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
+    QLineEdit,
+)
 
 import fogwalk
 from fogwalk.core.pacing import settled as has_settled
@@ -265,3 +272,21 @@ def test_the_window_comes_back_as_it_was_left(qtbot):
     assert abs(second.width() - 1300) <= 40 and abs(second.height() - 800) <= 40
     assert not second.map_dock.isVisible() and second.loss_dock.isVisible()
     second.close()
+
+
+def test_every_control_says_what_it_does(window):
+    controls = (QAbstractButton, QAbstractSlider, QComboBox, QLineEdit, QAbstractSpinBox)
+    silent = []
+    for kind in controls:
+        for control in window.findChildren(kind):
+            if not control.isVisible() or control.objectName().startswith("qt_"):
+                continue  # hidden, or Qt's own (a dock's float and close buttons)
+            widget, tip = control, control.toolTip()
+            while not tip and widget.parentWidget() not in (None, window):
+                widget = widget.parentWidget()  # a slider's tip sits on its FloatSlider
+                tip = widget.toolTip()
+            if not tip:
+                silent.append(
+                    f"{type(control).__name__} in {type(control.parentWidget()).__name__}"
+                )
+    assert not silent, silent
