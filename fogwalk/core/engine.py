@@ -179,6 +179,11 @@ class Engine:
     surface or these optimizers), or (None) the compiled loop for runs of at
     least ``AUTO_WORK`` walker-steps that it can run. Both walk the same
     path; they differ by rounding in the last bits of transcendental functions.
+
+    ``first_walker`` is the run-wide index of this engine's first walker, when
+    the engine computes one chunk of a larger run (a basin map, a sweep): the
+    random parts (gradient noise, SPSA's directions, CMA-ES's draws) are keyed
+    on it, so that a walker walks the same path in any chunk.
     """
 
     def __init__(
@@ -193,6 +198,7 @@ class Engine:
         escape: float = 10.0,
         block: int = 8192,
         compiled: bool | None = None,
+        first_walker: int = 0,
     ) -> None:
         if isinstance(optimizers, str | Optimizer):
             optimizers = [optimizers]
@@ -206,6 +212,7 @@ class Engine:
         self.starts = _as_starts(starts)
         self.steps = int(steps)
         self.gtol, self.xtol = gtol, xtol
+        self.first_walker = int(first_walker)
         xmin, xmax, ymin, ymax = self.surface.domain
         margin_x, margin_y = escape * (xmax - xmin), escape * (ymax - ymin)
         self.bounds = (xmin - margin_x, xmax + margin_x, ymin - margin_y, ymax + margin_y)
@@ -300,7 +307,8 @@ class Engine:
         grad = self.grad[t, k, rows]
         if self.game:
             grad = grad * _ASCEND_Y  # a new array: the recorded gradient stays the true one
-        probe = Probe(self.surface, evals, self.loss[t, k, rows], self.game)
+        first = self.first_walker + rows.start
+        probe = Probe(self.surface, evals, self.loss[t, k, rows], self.game, first)
         if noise is not None:
             noise = noise[rows]
         new_params, lane.state = lane.optimizer.update(grad, lane.state, params, t, probe, noise)
@@ -376,7 +384,7 @@ class Engine:
         with np.errstate(all="ignore"):
             while self.computed < end:
                 t, walkers = self.computed, len(self.starts)
-                noise = [optimizer.noise(t, walkers) for optimizer in self.optimizers]
+                noise = [opt.noise(t, walkers, self.first_walker) for opt in self.optimizers]
                 probing = self._probing()
                 for lane in self._lanes:
                     self._step(lane, t, noise[lane.k])

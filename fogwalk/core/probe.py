@@ -28,12 +28,21 @@ class Probe:
         The surface is a min-max game: :meth:`grad` returns the descent-ascent
         field ``(gx, -gy)`` that the optimizer follows instead of the gradient.
         Losses and Hessians stay the surface's own.
+    first
+        The run-wide index of the first of these walkers, from which a random
+        method keys its walkers' draws (the same however the walkers are split).
     """
 
     def __init__(
-        self, surface: Surface, counts: np.ndarray, loss: np.ndarray, game: bool = False
+        self,
+        surface: Surface,
+        counts: np.ndarray,
+        loss: np.ndarray,
+        game: bool = False,
+        first: int = 0,
     ) -> None:
         self.surface = surface
+        self.first = first
         self.counts = counts
         self.loss = loss
         self.game = game

@@ -20,6 +20,7 @@ from .scene import Scene
 __all__ = [
     "RECORD_BYTES",
     "check_export_size",
+    "check_field_size",
     "check_run_size",
     "frame_count",
     "frame_total",
@@ -100,6 +101,25 @@ def check_run_size(scene: Scene, steps: int | None = None) -> None:
         f"{fit:,} steps fit in the memory limit ({_bytes(budget)}, {why}); use fewer steps, "
         "hikers or start points"
     )
+
+
+# What a field computation keeps of each walk: its end (Ends' seven numbers) and its start.
+END_BYTES = 9 * 8
+
+
+def check_field_size(walks: int, what: str) -> None:
+    """Refuse a basin map or sweep of ``walks`` walks whose ends would not fit in memory.
+
+    ``what`` names it in the message, such as ``"a 50000 x 50000 grid of 3 optimizers"``.
+    """
+    if walks < 1:
+        raise FogwalkError(f"{what} has no walk: give it at least one node")
+    budget, why = memory_budget()
+    if walks * END_BYTES > budget:
+        raise FogwalkError(
+            f"{what} would need {_bytes(walks * END_BYTES)} for its {walks:,} walks' ends, "
+            f"more than the memory limit ({_bytes(budget)}, {why}); use a coarser grid"
+        )
 
 
 def frame_count(scene: Scene, settings: VideoSettings) -> int:

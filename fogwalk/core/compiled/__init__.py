@@ -77,7 +77,7 @@ class CompiledRun:
             ) from None
         walkers = len(engine.starts)
         self._optimizers = [
-            CompiledOptimizer(k, optimizer, value_and_grad, walkers)
+            CompiledOptimizer(k, optimizer, value_and_grad, walkers, engine.first_walker)
             for k, optimizer in enumerate(engine.optimizers)
         ]
         for compiled in self._optimizers:

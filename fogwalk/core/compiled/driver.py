@@ -151,9 +151,14 @@ class CompiledOptimizer:
     step scalars."""
 
     def __init__(
-        self, k: int, optimizer: Optimizer, value_and_grad: ScalarSurface, walkers: int
+        self,
+        k: int,
+        optimizer: Optimizer,
+        value_and_grad: ScalarSurface,
+        walkers: int,
+        first: int = 0,
     ) -> None:
-        self.k, self.optimizer, self.walkers = k, optimizer, walkers
+        self.k, self.optimizer, self.walkers, self.first = k, optimizer, walkers, first
         self.rule: ElementwiseRule = optimizer.algorithm.rule
         hyper = optimizer.hyper
         self.blocks = -(-walkers // BLOCK)
@@ -182,7 +187,7 @@ class CompiledOptimizer:
         table = np.zeros((t1 - t0, self.blocks, 2, BLOCK))
         padded = np.zeros((self.width, 2))
         for step in range(t0, t1):
-            padded[: self.walkers] = self.optimizer.noise(step, self.walkers)
+            padded[: self.walkers] = self.optimizer.noise(step, self.walkers, self.first)
             table[step - t0] = padded.reshape(self.blocks, BLOCK, 2).transpose(0, 2, 1)
         return table
 

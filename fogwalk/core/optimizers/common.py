@@ -20,6 +20,10 @@ from numpy.typing import NDArray
 
 from .hyper import HyperParam
 
+# Walkers whose random draws (gradient noise, SPSA's directions) one seeded generator makes:
+# the run-wide walker index picks the generator, so chunks of any size draw the same.
+NOISE_GROUP = 8192
+
 Coords: TypeAlias = NDArray[np.float64] | float
 """What a rule computes on: many coordinates (an array, the NumPy lanes) or one (a float,
 compiled)."""

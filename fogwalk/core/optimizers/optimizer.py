@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import FogwalkError
-from .common import clip_factor, norm2
+from .common import NOISE_GROUP, clip_factor, norm2
 from .hyper import HyperParam
 from .registry import Algorithm, OptimizerDef, get_definition
 from .schedule import lr_factor
@@ -69,18 +69,29 @@ class Optimizer:
         """The initial state for ``params`` shaped ``(walkers, 2)``."""
         return self.algorithm.init(np.asarray(params, dtype=float))
 
-    def noise(self, step: int, walkers: int) -> np.ndarray | None:
-        """The gradient noise of update ``step``, one row per walker, or None without noise.
+    def noise(self, step: int, walkers: int, first: int = 0) -> np.ndarray | None:
+        """The gradient noise of update ``step`` for walkers ``first`` to ``first + walkers
+        - 1``, one row each, or None without noise.
 
-        Seeded by (seed, step), so that a step's noise never depends on what ran
-        before, and drawn for all ``walkers`` at once, so that walker ``w`` gets
-        row ``w`` however an engine splits the walkers into blocks.
+        Seeded by (seed, step, group) for groups of :data:`NOISE_GROUP` walkers, so that
+        a step's noise never depends on what ran before, and walker ``w`` gets the same
+        row however the walkers are split into blocks, chunks or machines.
         """
         sigma = self.hyper["grad_noise"]
         if sigma <= 0.0:
             return None
-        rng = np.random.default_rng([self.hyper["seed"], step])
-        return sigma * rng.standard_normal((walkers, 2))
+        if walkers <= 0:
+            return np.zeros((0, 2))
+        seed = self.hyper["seed"]
+        groups = range(first // NOISE_GROUP, -(-(first + walkers) // NOISE_GROUP))
+        drawn = np.concatenate(
+            [
+                np.random.default_rng([seed, step, group]).standard_normal((NOISE_GROUP, 2))
+                for group in groups
+            ]
+        )
+        skip = first - groups.start * NOISE_GROUP
+        return sigma * drawn[skip : skip + walkers]
 
     def update(
         self,

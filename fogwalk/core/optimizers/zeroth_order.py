@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from .common import MAXIMIZE
+from .common import MAXIMIZE, NOISE_GROUP
 from .hyper import HyperParam
 from .registry import Algorithm, register
 
@@ -174,14 +174,22 @@ def nelder_mead(h: Mapping[str, Any]) -> Algorithm:
     return Algorithm(init, update)
 
 
-def spsa_perturbations(seed: int, step: int, walkers: int) -> np.ndarray:
-    """SPSA's directions at ``step``: ``(walkers, 2)`` of -1 and +1, walker ``w`` row ``w``.
+def spsa_perturbations(seed: int, step: int, walkers: int, first: int = 0) -> np.ndarray:
+    """SPSA's directions at ``step`` for walkers ``first`` to ``first + walkers - 1``:
+    ``(walkers, 2)`` of -1 and +1.
 
-    ``np.random.default_rng([seed, step]).choice([-1, 1], size=(walkers, 2))``: a row
-    depends only on the seed, the step and the walker's row, not on how many walkers
-    there are (the generator fills the rows in order).
+    Walker ``w`` gets row ``w % GROUP`` of ``np.random.default_rng([seed, step, w //
+    GROUP]).choice([-1, 1], size=(GROUP, 2))`` for groups of :data:`NOISE_GROUP`
+    walkers: a row depends only on the seed, the step and the walker, not on how
+    the walkers are split into blocks or chunks.
     """
-    return np.random.default_rng([seed, step]).choice([-1, 1], size=(walkers, N))
+    groups = range(first // NOISE_GROUP, -(-(first + walkers) // NOISE_GROUP))
+    drawn = [
+        np.random.default_rng([seed, step, group]).choice([-1, 1], size=(NOISE_GROUP, N))
+        for group in groups
+    ]
+    skip = first - groups.start * NOISE_GROUP
+    return np.concatenate(drawn or [np.zeros((0, N), dtype=int)])[skip : skip + walkers]
 
 
 class Stateless(NamedTuple):
@@ -264,7 +272,7 @@ def spsa(h: Mapping[str, Any]) -> Algorithm:
     def update(grad, state, params, lr, step, probe):
         ak = h["a"] / (step + 1.0 + h["A"]) ** h["alpha"]
         ck = h["c"] / (step + 1.0) ** h["gamma"]
-        delta = spsa_perturbations(h["seed"], step, len(params))
+        delta = spsa_perturbations(h["seed"], step, len(params), probe.first)
         plus = _measure(probe, params + ck * delta, None, sign)
         minus = _measure(probe, params - ck * delta, None, sign)
         g = (plus - minus)[:, None] / (2 * ck * delta)
@@ -362,19 +370,19 @@ def cmaes(h: Mapping[str, Any]) -> Algorithm:
     sign = -1.0 if h["maximize"] else 1.0
     popsize = h["popsize"]
 
+    def strategy(x0: np.ndarray, walker: int) -> Any:
+        seeded = {"seed": np.nan, "randn": _Randn(cma_seed(h["seed"], walker))}
+        return cma.CMAEvolutionStrategy(np.array(x0), h["sigma0"], cma_options(popsize) | seeded)
+
     def init(params: np.ndarray) -> CmaState:
-        strategies = tuple(
-            cma.CMAEvolutionStrategy(
-                np.array(x0),
-                h["sigma0"],
-                {**cma_options(popsize), "seed": np.nan, "randn": _Randn(cma_seed(h["seed"], w))},
-            )
-            for w, x0 in enumerate(params)
-        )
-        return CmaState(strategies, np.zeros(len(params), dtype=bool))
+        # The strategies are made at the first step, where the probe says which walkers
+        # (run-wide) these are: their seeds are keyed on that.
+        return CmaState((), np.zeros(len(params), dtype=bool))
 
     def update(grad, state, params, lr, step, probe):
         strategies, stopped = list(state.strategies), state.stopped.copy()
+        if not strategies:
+            strategies = [strategy(x0, probe.first + w) for w, x0 in enumerate(params)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for w in np.flatnonzero(~stopped):

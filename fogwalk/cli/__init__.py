@@ -1,4 +1,5 @@
-"""The ``fogwalk`` command: no arguments opens the app; subcommands trace and list."""
+"""The ``fogwalk`` command: no arguments opens the app; subcommands trace, export, list, and
+the field commands of :mod:`.above`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import contextlib
 import sys
 from collections.abc import Sequence
 
-from .core.defaults import BATCH_STEPS, DEFAULT_OPTIMIZERS
-from .core.errors import FogwalkError
+from ..core.defaults import BATCH_STEPS, DEFAULT_OPTIMIZERS
+from ..core.errors import FogwalkError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,7 +85,7 @@ def _take_optimizer_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
 
 def _load_optimizers(files: Sequence[str]) -> None:
     """Installed plug-ins (a line on stderr for each that fails), then the user's files."""
-    from .core.optimizers.plugins import load_entry_points, load_file
+    from ..core.optimizers.plugins import load_entry_points, load_file
 
     for failure in load_entry_points():
         print(f"fogwalk: warning: {failure}", file=sys.stderr)
@@ -99,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         "loss surface. With no command, opens the app: `fogwalk [SOURCE ...]` opens a window "
         "for each scenario (.toml), surface file or formula given.",
     )
-    from . import __version__
+    from .. import __version__
 
     parser.add_argument("--version", action="version", version=f"fogwalk {__version__}")
     parser.add_argument(
@@ -132,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
 
     _add_export_parser(commands)
+    from .above import add_parsers
+
+    add_parsers(commands)
 
     commands.add_parser(
         "doctor",
@@ -151,8 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_export_parser(commands) -> None:
-    from .core.export import CAMERA_MOTIONS, LAYOUTS
-    from .core.scene import CLOCKS
+    from ..core.export import CAMERA_MOTIONS, LAYOUTS
+    from ..core.scene import CLOCKS
 
     export = commands.add_parser(
         "export",
@@ -249,7 +253,7 @@ def _add_scene_arguments(parser) -> None:
 
 
 def _costs(text: str):
-    from .core.measurements import parse_costs
+    from ..core.measurements import parse_costs
 
     try:
         return parse_costs(text)
@@ -266,7 +270,7 @@ def _positive(text: str) -> int:
 
 def _opened(source: str, args: argparse.Namespace):
     """The source opened through the session, with the command line's choices applied."""
-    from .core import session
+    from ..core import session
 
     opened = session.open_source(source, domain=args.domain, dataset=args.dataset)
     scene = session.override(
@@ -282,10 +286,10 @@ def _opened(source: str, args: argparse.Namespace):
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .core.export import parse_size
-    from .core.session import export_settings, video_steps
-    from .core.sizes import check_run_size
-    from .core.video import check_size, check_target
+    from ..core.export import parse_size
+    from ..core.session import export_settings, video_steps
+    from ..core.sizes import check_run_size
+    from ..core.video import check_size, check_target
 
     opened, scene = _opened(args.source, args)
     width, height = parse_size(args.size) if args.size is not None else (None, None)
@@ -311,12 +315,12 @@ def _export(args: argparse.Namespace) -> int:
 def _render_video(scene, settings, args: argparse.Namespace) -> int:
     import time
 
-    from .core.processes import deferred_stop
-    from .render.context import virtual_display
+    from ..core.processes import deferred_stop
+    from ..render.context import virtual_display
 
     with virtual_display():
-        from .render.context import create_application, opengl_problem
-        from .render.exporter import export_video
+        from ..render.context import create_application, opengl_problem
+        from ..render.exporter import export_video
 
         app = create_application()
         try:
@@ -356,14 +360,14 @@ def _naming(source: str):
         raise FogwalkError(f"{source}: {error}") from None
 
 
-def _progress_bar(started: float):
+def _progress_bar(started: float, unit: str = "frames"):
     import time
 
     def show(done: int, total: int) -> None:
         elapsed = time.monotonic() - started
         left = elapsed / done * (total - done)
         filled = round(30 * done / total)
-        line = f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} frames, {left:4.0f} s left"
+        line = f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {unit}, {left:4.0f} s left"
         if sys.stderr.isatty() or done in (1, total) or done % max(1, total // 10) == 0:
             print(line, end="" if sys.stderr.isatty() else "\n", file=sys.stderr, flush=True)
 
@@ -371,9 +375,9 @@ def _progress_bar(started: float):
 
 
 def _trace(args: argparse.Namespace) -> int:
-    from .core.files import atomic_output
-    from .core.session import compute_run
-    from .core.trace import write_csv, write_json
+    from ..core.files import atomic_output
+    from ..core.session import compute_run
+    from ..core.trace import write_csv, write_json
 
     _, scene = _opened(args.surface, args)
     with _naming(args.surface):
@@ -389,8 +393,8 @@ def _trace(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from .render import doctor
-    from .render.context import create_application, virtual_display
+    from ..render import doctor
+    from ..render.context import create_application, virtual_display
 
     checks = doctor.environment()
     with virtual_display() as started:
@@ -407,7 +411,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _surfaces(args: argparse.Namespace) -> int:
-    from .core.surfaces import get_surface, surface_names
+    from ..core.surfaces import get_surface, surface_names
 
     for name in surface_names():
         surface = get_surface(name)
@@ -430,7 +434,7 @@ def _surfaces(args: argparse.Namespace) -> int:
 
 
 def _optimizers(args: argparse.Namespace) -> int:
-    from .core.optimizers import COMMON_PARAMS, get_definition, optimizer_names
+    from ..core.optimizers import COMMON_PARAMS, get_definition, optimizer_names
 
     for name in args.names or optimizer_names():
         definition = get_definition(name)
@@ -443,7 +447,7 @@ def _optimizers(args: argparse.Namespace) -> int:
     for hp in COMMON_PARAMS:
         print("    " + _describe(hp))
     if args.all:
-        from .core.optimizers.not_applicable import NOT_APPLICABLE
+        from ..core.optimizers.not_applicable import NOT_APPLICABLE
 
         print("not applicable to a 2-D point:")
         for entry in NOT_APPLICABLE:
@@ -458,12 +462,12 @@ def _describe(hp) -> str:
     return f"{setting:34s} {hp.describe_range():22s} {scale:3s}  {hp.help}"
 
 
-COMMANDS = ("trace", "export", "surfaces", "optimizers", "doctor")
+COMMANDS = ("trace", "export", "basins", "surfaces", "optimizers", "doctor")
 
 
 def _open_app(args: argparse.Namespace) -> int:
-    from .core.session import open_source
-    from .ui.app import run
+    from ..core.session import open_source
+    from ..ui.app import run
 
     scenes = [open_source(source).scene for source in getattr(args, "sources", ())]
     return run(*scenes)
@@ -498,7 +502,7 @@ def _shield_minus_values(argv: Sequence[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fogwalk`` command; returns the exit status."""
-    from .render.context import choose_gl_platform
+    from ..render.context import choose_gl_platform
 
     choose_gl_platform()  # before anything (a user's optimizer file too) imports OpenGL
     parser = build_parser()
@@ -522,17 +526,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 2
     args = parser.parse_args(argv)
+    from . import above
+
     handlers = {
         "trace": _trace,
         "export": _export,
         "surfaces": _surfaces,
         "optimizers": _optimizers,
         "doctor": _doctor,
+        "basins": above.basins,
     }
     import contextlib
     import signal
 
-    from .core.processes import stop_on_signals
+    from ..core.processes import stop_on_signals
 
     # Commands stop on SIGINT, SIGTERM and SIGHUP alike; the app keeps Qt's defaults.
     stops = stop_on_signals() if args.command else contextlib.nullcontext()

@@ -1,0 +1,132 @@
+"""The commands from above the fog: ``fogwalk basins`` and ``fogwalk sweep``.
+
+Each opens its source through the session like ``trace`` and ``export``, runs
+its chunks on a Dask cluster (a local one by default, or ``--scheduler``'s),
+and writes a picture and its data, all or nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from pathlib import Path
+
+from ..core.errors import FogwalkError
+from . import _add_scene_arguments, _domain, _naming, _opened, _positive, _progress_bar
+
+
+def add_parsers(commands) -> None:
+    """The ``basins`` and ``sweep`` subcommands."""
+    basins = commands.add_parser(
+        "basins",
+        help="start a walker at every node of a grid and map where each one ends",
+        description="Basins of attraction: one walker from every node of a grid over the "
+        "domain (or --region), for each optimizer. Colour is the place it ended (a known "
+        "minimum, or a saddle, maximum or minimum found where walkers stopped), brightness "
+        "how soon it settled; grey: diverged. Writes OUT (.png) and beside it the data "
+        "(.npz: grid, labels, steps, evaluations, end points; .csv with --csv).",
+    )
+    basins.add_argument("source", metavar="SOURCE", help="a scenario, surface name, file or formula")
+    _add_scene_arguments(basins)
+    basins.add_argument(
+        "--grid", type=_grid, default=(256, 256), metavar="N|NXxNY",
+        help="nodes per side, or NX x NY (default 256)",
+    )  # fmt: skip
+    basins.add_argument(
+        "--region", type=_domain, metavar="XMIN,XMAX,YMIN,YMAX",
+        help="where the grid lies (default: the surface's domain)",
+    )  # fmt: skip
+    basins.add_argument(
+        "--tol", type=float, metavar="DISTANCE",
+        help="how close counts as reached (default 1%% of the region's longer side)",
+    )  # fmt: skip
+    basins.add_argument("--csv", action="store_true", help="also write the data as CSV")
+    basins.add_argument("-o", "--output", required=True, metavar="OUT.png", help="the picture")
+    _add_cluster_arguments(basins)
+
+
+def _add_cluster_arguments(parser) -> None:
+    parser.add_argument(
+        "--workers", type=int, metavar="N",
+        help="worker processes of the local Dask cluster (default: one per core; 0: no "
+        "cluster, everything in this process)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--scheduler", metavar="tcp://HOST:8786",
+        help="run on the Dask cluster behind this scheduler instead (files must be at the "
+        "same paths there)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--chunk", type=_positive, metavar="WALKERS",
+        help="walkers per task (default: what fits 64 MB); the numbers never depend on it",
+    )  # fmt: skip
+    parser.add_argument("--overwrite", action="store_true", help="replace outputs that exist")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _grid(text: str) -> tuple[int, int]:
+    parts = text.lower().split("x")
+    try:
+        if len(parts) not in (1, 2):
+            raise ValueError
+        sizes = [int(part) for part in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"grid {text!r} is not N or NXxNY") from None
+    nx, ny = sizes if len(sizes) == 2 else sizes * 2
+    if nx < 2 or ny < 2:
+        raise argparse.ArgumentTypeError(f"grid {text!r} needs at least 2 nodes per side")
+    return nx, ny
+
+
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace):
+    """Where the chunks run: here (``--workers 0``), or a Dask cluster."""
+    from ..core.distributed import Serial, dask_executor
+
+    if args.workers is not None and args.workers < 0:
+        raise FogwalkError(f"--workers must be 0 or more, got {args.workers}")
+    if args.workers == 0 and not args.scheduler:
+        yield Serial()
+        return
+    with dask_executor(args.workers, args.scheduler) as executor:
+        yield executor
+
+
+def _outputs(args: argparse.Namespace, suffixes: tuple[str, ...]) -> list[Path]:
+    """OUT and its data files beside it, each checked before any work."""
+    from ..core.video import check_target
+
+    picture = Path(args.output)
+    if picture.suffix.lower() != ".png":
+        raise FogwalkError(f"{picture}: the picture is written as PNG: name it .png")
+    paths = [picture] + [picture.with_suffix(suffix) for suffix in suffixes]
+    for path in paths:
+        check_target(path, args.overwrite)
+    return paths
+
+
+def basins(args: argparse.Namespace) -> int:
+    from ..core.above.basins import compute_basins
+    from ..core.above.files import write_basins
+
+    _, scene = _opened(args.source, args)
+    paths = _outputs(args, (".npz", ".csv") if args.csv else (".npz",))
+    started = time.monotonic()
+    with _naming(args.source), _executor(args) as executor:
+        progress = None if args.quiet else _progress_bar(time.monotonic(), "chunks")
+        bmap = compute_basins(
+            scene, args.grid, region=args.region, tol=args.tol, executor=executor,
+            progress=progress, chunk=args.chunk,
+        )  # fmt: skip
+    write_basins(bmap, *paths)
+    if not args.quiet:
+        nx, ny = args.grid
+        print(
+            f"\nwrote {', '.join(map(str, paths))}: {nx} x {ny} walkers x "
+            f"{len(bmap.optimizers)} optimizers, {len(bmap.attractors)} places, in "
+            f"{time.monotonic() - started:.1f} s on {executor.workers} worker(s)",
+            file=sys.stderr,
+        )
+    return 0

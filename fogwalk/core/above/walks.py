@@ -1,0 +1,132 @@
+"""Many walks reduced to how they ended: the chunk that basin maps and sweeps send to workers.
+
+A chunk is plain data (the surface's source, optimizer specs, starts), so that
+it pickles to any worker process or machine; there it runs an ordinary
+:class:`~fogwalk.core.engine.Engine` and keeps, of each walk, only its end:
+where and how it stopped, from which step it stayed there, and what that cost.
+The engine runs compiled whenever it can run the surface and optimizers (the
+same choice in every chunk, so that chunking never changes a number), and the
+chunk's run-wide offset keys the random parts (see the engine's ``first_walker``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine import Engine
+from ..optimizers import make_optimizer
+from ..scene import Scene
+from ..session import resolve_surface
+from ..sizes import RECORD_BYTES
+
+# Memory a chunk's per-step records may take: its walkers are chosen to fit.
+CHUNK_BYTES = 64 * 2**20
+MAX_CHUNK = 16384
+
+
+@dataclass(frozen=True)
+class Walks:
+    """One chunk: every optimizer of ``specs`` from every start of ``starts``.
+
+    ``surface``, ``domain`` and ``dataset`` are a scene's (the worker resolves the
+    surface itself, from a file at the same path or a formula); ``first`` is the
+    run-wide index of the first start; ``tol`` the radius within which a walker
+    counts as staying put; ``target`` a loss to reach (None: not asked).
+    """
+
+    surface: str
+    domain: tuple[float, float, float, float] | None
+    dataset: str | None
+    specs: tuple[str, ...]
+    starts: np.ndarray
+    steps: int
+    first: int
+    tol: float
+    target: float | None = None
+
+
+@dataclass(frozen=True)
+class Ends:
+    """How each walk of a chunk ended: arrays ``(optimizers, walkers)``, ``xy`` with a
+    last axis of two.
+
+    Attributes
+    ----------
+    xy, loss
+        The last point and its loss.
+    status, stopped
+        The engine's :class:`~fogwalk.core.engine.Status` and the step it stopped (-1: never).
+    settled
+        The first step from which the walker stayed within ``tol`` of its last point.
+    evaluations
+        The surface evaluations (of every kind) it had paid by ``settled``.
+    reached
+        The first step at which its loss was at most ``target``, -1 if never (or not asked).
+    """
+
+    xy: np.ndarray
+    loss: np.ndarray
+    status: np.ndarray
+    stopped: np.ndarray
+    settled: np.ndarray
+    evaluations: np.ndarray
+    reached: np.ndarray
+
+    @staticmethod
+    def join(parts: list[Ends], axis: int = 1) -> Ends:
+        """The chunks' ends side by side along ``axis`` (walkers by default)."""
+        fields = Ends.__dataclass_fields__
+        return Ends(**{name: np.concatenate([getattr(p, name) for p in parts], axis) for name in fields})
+
+
+def chunk_size(steps: int, optimizers: int = 1) -> int:
+    """Walkers per chunk, so that a chunk's records fit :data:`CHUNK_BYTES`."""
+    per_walker = RECORD_BYTES * (steps + 1) * max(1, optimizers)
+    return int(np.clip(CHUNK_BYTES // per_walker, 64, MAX_CHUNK))
+
+
+def walk(walks: Walks) -> Ends:
+    """Run one chunk and reduce it to its walks' ends (called on a worker)."""
+    from ..compiled import unsupported
+
+    scene = Scene(surface=walks.surface, domain=walks.domain, dataset=walks.dataset)
+    surface = resolve_surface(scene)
+    optimizers = [make_optimizer(spec) for spec in walks.specs]
+    compiled = unsupported(surface, optimizers) is None and _have_numba()
+    engine = Engine(
+        surface,
+        optimizers,
+        walks.starts,
+        walks.steps,
+        compiled=compiled,
+        first_walker=walks.first,
+    )
+    engine.advance(engine.steps)
+    run = engine.result()
+    xy, loss = run.xy[-1], run.loss[-1]
+    # The last step at which the walker was farther than tol from its end, plus one.
+    far = np.abs(run.xy - xy).max(axis=-1) > walks.tol  # (steps + 1, optimizers, walkers)
+    settled = np.where(far.any(axis=0), run.steps + 1 - np.argmax(far[::-1], axis=0), 0)
+    reached = np.full(loss.shape, -1, dtype=np.int64)
+    if walks.target is not None:
+        below = run.loss <= walks.target
+        reached = np.where(below.any(axis=0), np.argmax(below, axis=0), -1)
+    return Ends(
+        xy=xy.copy(),
+        loss=loss.copy(),
+        status=run.status.copy(),
+        stopped=run.status_step.copy(),
+        settled=settled.astype(np.int64),
+        evaluations=run.evaluations(settled).astype(np.int64),
+        reached=reached.astype(np.int64),
+    )
+
+
+def _have_numba() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True

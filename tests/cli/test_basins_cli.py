@@ -1,0 +1,80 @@
+"""`fogwalk basins`: the picture, the data and the CSV it writes, and its refusals."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from fogwalk.cli import main
+from fogwalk.core.above.pictures import SPECIAL, attractor_colors
+from fogwalk.core.above.basins import DIVERGED
+
+
+def run_cli(capsys, *argv):
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exit:  # argparse's own usage errors
+        code = exit.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_basins_writes_a_picture_the_data_and_a_csv(capsys, tmp_path) -> None:
+    out = tmp_path / "basins.png"
+    code, _, err = run_cli(
+        capsys, "basins", "himmelblau", "-O", "newton", "-O", "sgd:lr=0.05",
+        "--grid", "40x30", "--steps", "60", "-o", out, "--csv", "--workers", "0",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "40 x 30 walkers x 2 optimizers" in err and "1/" in err  # the progress bar
+    data = np.load(tmp_path / "basins.npz")
+    assert data["labels"].shape == (2, 30, 40)
+    assert list(data["optimizers"]) == ["newton", "sgd:lr=0.05"]
+    assert "maximum" in list(data["attractor_kind"])
+    rows = list(csv.DictReader(open(tmp_path / "basins.csv", newline="")))
+    assert len(rows) == 2 * 30 * 40
+    first = rows[0]
+    assert (first["optimizer"], float(first["x"]), float(first["y"])) == ("newton", -5.0, -5.0)
+    assert int(first["label"]) == data["labels"][0, 0, 0]
+
+    # The picture: the panels show the labels' colours; diverged walkers are grey.
+    image = np.asarray(Image.open(out).convert("RGB"))
+    colors = {tuple(c) for c in attractor_colors(len(data["attractor_kind"]))}
+    pixels = {tuple(p) for p in image.reshape(-1, 3)[::7]}
+    assert (data["labels"][1] == DIVERGED).mean() > 0.3
+    assert SPECIAL[DIVERGED][0] in pixels
+    assert any(c in pixels for c in colors)  # a walker that settled at once is full colour
+
+
+def test_basins_refuses_to_overwrite_and_keeps_the_file(capsys, tmp_path) -> None:
+    out = tmp_path / "b.png"
+    out.write_bytes(b"mine")
+    code, _, err = run_cli(capsys, "basins", "himmelblau", "-o", out, "--workers", "0")
+    assert code == 2 and "already exists" in err
+    assert out.read_bytes() == b"mine" and not (tmp_path / "b.npz").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--grid", "1"], "at least 2 nodes per side"),
+        (["--grid", "ten"], "is not N or NXxNY"),
+        (["--grid", "100000"], "would need"),
+        (["-O", "adam:gamma=2"], "gamma"),
+        (["--workers", "-1"], "--workers must be 0 or more"),
+        (["--scheduler", "tcp://127.0.0.1:9"], "cannot reach the Dask scheduler"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, args, message) -> None:
+    out = tmp_path / "b.png"
+    code, _, err = run_cli(capsys, "basins", "himmelblau", "-o", out, "--workers", "0", *args)
+    assert code == 2 and message in err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_the_picture_must_be_a_png(capsys, tmp_path) -> None:
+    code, _, err = run_cli(capsys, "basins", "himmelblau", "-o", tmp_path / "b.jpg")
+    assert code == 2 and "name it .png" in err
