@@ -28,7 +28,9 @@ def add_parsers(commands) -> None:
         "how soon it settled; grey: diverged. Writes OUT (.png) and beside it the data "
         "(.npz: grid, labels, steps, evaluations, end points; .csv with --csv).",
     )
-    basins.add_argument("source", metavar="SOURCE", help="a scenario, surface name, file or formula")
+    basins.add_argument(
+        "source", metavar="SOURCE", help="a scenario, surface name, file or formula"
+    )
     _add_scene_arguments(basins)
     basins.add_argument(
         "--grid", type=_grid, default=(256, 256), metavar="N|NXxNY",

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from fogwalk.cli import main
-from fogwalk.core.above.pictures import SPECIAL, attractor_colors
 from fogwalk.core.above.basins import DIVERGED
+from fogwalk.core.above.pictures import SPECIAL, attractor_colors
 
 
 def run_cli(capsys, *argv):
@@ -34,7 +34,8 @@ def test_basins_writes_a_picture_the_data_and_a_csv(capsys, tmp_path) -> None:
     assert data["labels"].shape == (2, 30, 40)
     assert list(data["optimizers"]) == ["newton", "sgd:lr=0.05"]
     assert "maximum" in list(data["attractor_kind"])
-    rows = list(csv.DictReader(open(tmp_path / "basins.csv", newline="")))
+    with open(tmp_path / "basins.csv", newline="") as table:
+        rows = list(csv.DictReader(table))
     assert len(rows) == 2 * 30 * 40
     first = rows[0]
     assert (first["optimizer"], float(first["x"]), float(first["y"])) == ("newton", -5.0, -5.0)

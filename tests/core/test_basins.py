@@ -42,7 +42,7 @@ def test_a_walker_is_labelled_by_the_minimum_it_ends_at() -> None:
 
 
 def test_the_grid_runs_row_by_row_from_the_lower_left() -> None:
-    x, y, starts = grid_nodes((-1, 1, 0, 2), 3, 2)
+    x, _y, starts = grid_nodes((-1, 1, 0, 2), 3, 2)
     np.testing.assert_array_equal(x, [-1, 0, 1])
     np.testing.assert_array_equal(starts[:4], [[-1, 0], [0, 0], [1, 0], [-1, 2]])
 
@@ -59,7 +59,9 @@ def test_the_numbers_do_not_depend_on_the_chunks() -> None:
     assert one.attractors == many.attractors
 
 
-@pytest.mark.parametrize("spec", ["sgd:lr=0.01,grad_noise=2.0,seed=3", "spsa:seed=5", "cmaes:seed=2"])
+@pytest.mark.parametrize(
+    "spec", ["sgd:lr=0.01,grad_noise=2.0,seed=3", "spsa:seed=5", "cmaes:seed=2"]
+)
 def test_an_engine_chunk_walks_as_the_whole_run(spec: str) -> None:
     """The random parts are keyed on the run-wide walker index (``first_walker``)."""
     rng = np.random.default_rng(0)

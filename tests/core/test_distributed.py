@@ -70,6 +70,10 @@ def test_the_local_cluster_leaves_no_process_behind(scene) -> None:
 
 
 def test_an_unreachable_scheduler_is_one_clear_error() -> None:
-    with pytest.raises(FogwalkError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"):
-        with dask_executor(scheduler="tcp://127.0.0.1:9"):
-            pass
+    with (
+        pytest.raises(
+            FogwalkError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"
+        ),
+        dask_executor(scheduler="tcp://127.0.0.1:9"),
+    ):
+        pass

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..distributed import Executor, Progress, Serial
 from ..end_states import MINIMUM, stop_kinds
 from ..engine import Status
 from ..errors import FogwalkError
@@ -66,7 +67,9 @@ class BasinMap:
     def shares(self, optimizer: int) -> dict[int, float]:
         """The share of the grid each label takes in one optimizer's panel."""
         values, counts = np.unique(self.labels[optimizer], return_counts=True)
-        return {int(v): c / self.labels[optimizer].size for v, c in zip(values, counts, strict=True)}
+        return {
+            int(v): c / self.labels[optimizer].size for v, c in zip(values, counts, strict=True)
+        }
 
 
 def grid_nodes(
@@ -85,8 +88,8 @@ def compute_basins(
     *,
     region: Sequence[float] | None = None,
     tol: float | None = None,
-    executor=None,
-    progress=None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
     chunk: int | None = None,
 ) -> BasinMap:
     """The basin map of the scene's walking hikers over ``grid`` = ``(nx, ny)`` nodes.
@@ -107,8 +110,6 @@ def compute_basins(
         Walkers per chunk (default: as many as fit 64 MB of records). The numbers do not
         depend on it.
     """
-    from ..distributed import Serial
-
     surface = resolve_surface(scene)
     nx, ny = grid
     if nx < 2 or ny < 2:
@@ -126,8 +127,16 @@ def compute_basins(
     x, y, starts = grid_nodes(region, nx, ny)
     size = chunk or chunk_size(scene.steps, len(specs))
     chunks = [
-        Walks(scene.surface, scene.domain, scene.dataset, specs, starts[lo : lo + size],
-              scene.steps, lo, tol)  # fmt: skip
+        Walks(
+            scene.surface,
+            scene.domain,
+            scene.dataset,
+            specs,
+            starts[lo : lo + size],
+            scene.steps,
+            lo,
+            tol,
+        )
         for lo in range(0, len(starts), size)
     ]
     ends = Ends.join((executor or Serial()).map(walk, chunks, progress))

@@ -10,6 +10,7 @@ import contextlib
 import csv
 import io
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from .pictures import basin_picture
 LABEL_NAMES = {DIVERGED: "diverged", UNSETTLED: "did not settle", ELSEWHERE: "elsewhere"}
 
 
-def basin_arrays(bmap: BasinMap) -> dict[str, np.ndarray]:
+def basin_arrays(bmap: BasinMap) -> dict[str, Any]:
     """The ``.npz`` contents: the grid, per-optimizer panels and the attractors' table."""
     return {
         "x": bmap.x,
@@ -40,7 +41,7 @@ def basin_arrays(bmap: BasinMap) -> dict[str, np.ndarray]:
     }
 
 
-def write_basin_csv(bmap: BasinMap, stream) -> None:
+def write_basin_csv(bmap: BasinMap, stream: IO[str]) -> None:
     """One row per optimizer and grid node: where it started and how it ended."""
     writer = csv.writer(stream)
     writer.writerow(

@@ -14,7 +14,10 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .basins import DIVERGED, ELSEWHERE, UNSETTLED, BasinMap
+from .basins import DIVERGED, ELSEWHERE, UNSETTLED, Attractor, BasinMap
+
+Color = tuple[int, int, int]
+Face = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 BACKGROUND = (24, 26, 30)
 TEXT = (230, 232, 236)
@@ -31,7 +34,7 @@ MIN_PANEL = 360  # pixels: a small grid is enlarged to at least this
 MARGIN, GAP = 24, 20
 
 
-def attractor_colors(count: int) -> list[tuple[int, int, int]]:
+def attractor_colors(count: int) -> list[Color]:
     """``count`` distinct colours, none grey (grey is for walkers that diverged)."""
     colors = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in _FIRST[:count]]
     for i in range(count - len(colors)):
@@ -41,7 +44,7 @@ def attractor_colors(count: int) -> list[tuple[int, int, int]]:
 
 
 @functools.cache
-def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def font(size: int) -> Face:
     """DejaVu Sans at ``size`` pixels, or Pillow's own font where DejaVu is missing."""
     try:
         return ImageFont.truetype("DejaVuSans.ttf", size)
@@ -96,7 +99,7 @@ def basin_picture(bmap: BasinMap) -> Image.Image:
     return image
 
 
-def _elide(draw: ImageDraw.ImageDraw, text: str, face, width: int) -> str:
+def _elide(draw: ImageDraw.ImageDraw, text: str, face: Face, width: int) -> str:
     """``text``, cut with an ellipsis to fit ``width`` pixels."""
     if draw.textlength(text, font=face) <= width:
         return text
@@ -105,7 +108,13 @@ def _elide(draw: ImageDraw.ImageDraw, text: str, face, width: int) -> str:
     return text + "…"
 
 
-def _mark(draw, attractor, bmap: BasinMap, box, color) -> None:
+def _mark(
+    draw: ImageDraw.ImageDraw,
+    attractor: Attractor,
+    bmap: BasinMap,
+    box: tuple[int, int, int, int],
+    color: Color,
+) -> None:
     """The attractor's symbol at its place in a panel (nothing when outside the region)."""
     x0, top, width, height = box
     (xmin, xmax), (ymin, ymax) = (bmap.x[0], bmap.x[-1]), (bmap.y[0], bmap.y[-1])
@@ -116,7 +125,9 @@ def _mark(draw, attractor, bmap: BasinMap, box, color) -> None:
     _symbol(draw, attractor.kind, px, py, 7, color)
 
 
-def _symbol(draw, kind: str, px: float, py: float, r: float, color) -> None:
+def _symbol(
+    draw: ImageDraw.ImageDraw, kind: str, px: float, py: float, r: float, color: Color
+) -> None:
     """A minimum's disc, a saddle's diamond, a maximum's triangle, a plateau's square."""
     if kind == "minimum":
         draw.ellipse((px - r, py - r, px + r, py + r), fill=color, outline="white", width=2)
@@ -130,7 +141,7 @@ def _symbol(draw, kind: str, px: float, py: float, r: float, color) -> None:
         draw.rectangle((px - r, py - r, px + r, py + r), fill=color, outline="white", width=2)
 
 
-def _key_entries(bmap: BasinMap) -> list[tuple[str, tuple[int, int, int], str]]:
+def _key_entries(bmap: BasinMap) -> list[tuple[str, Color, str]]:
     """(kind, colour, text) for every attractor and special label that appears."""
     colors = attractor_colors(len(bmap.attractors))
     entries = [
@@ -138,11 +149,19 @@ def _key_entries(bmap: BasinMap) -> list[tuple[str, tuple[int, int, int], str]]:
         for a, c in zip(bmap.attractors, colors, strict=True)
     ]
     present = set(np.unique(bmap.labels).tolist())
-    entries += [("swatch", color, text) for label, (color, text) in SPECIAL.items() if label in present]
+    entries += [
+        ("swatch", color, text) for label, (color, text) in SPECIAL.items() if label in present
+    ]
     return entries
 
 
-def _draw_key(draw, entries, origin, right: int, steps: int) -> None:
+def _draw_key(
+    draw: ImageDraw.ImageDraw,
+    entries: list[tuple[str, Color, str]],
+    origin: tuple[int, int],
+    right: int,
+    steps: int,
+) -> None:
     """The key: a symbol and its text per entry, in rows, then how to read brightness."""
     small = font(14)
     x, y = origin

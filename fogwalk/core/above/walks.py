@@ -78,7 +78,9 @@ class Ends:
     def join(parts: list[Ends], axis: int = 1) -> Ends:
         """The chunks' ends side by side along ``axis`` (walkers by default)."""
         fields = Ends.__dataclass_fields__
-        return Ends(**{name: np.concatenate([getattr(p, name) for p in parts], axis) for name in fields})
+        return Ends(
+            **{name: np.concatenate([getattr(p, name) for p in parts], axis) for name in fields}
+        )
 
 
 def chunk_size(steps: int, optimizers: int = 1) -> int:

@@ -105,7 +105,9 @@ def import_distributed() -> Any:
 
 
 @contextlib.contextmanager
-def dask_executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[DaskExecutor]:
+def dask_executor(
+    workers: int | None = None, scheduler: str | None = None
+) -> Iterator[DaskExecutor]:
     """A Dask executor for the duration: ``scheduler``'s cluster, or a local one.
 
     Parameters
@@ -150,4 +152,3 @@ def dask_executor(workers: int | None = None, scheduler: str | None = None) -> I
             client.wait_for_workers(count, timeout=60 + 5 * count)
         stack.callback(client.close)
         yield DaskExecutor(client)
-
