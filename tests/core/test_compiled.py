@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from fogwalk.core import Engine, FogwalkError, Status, get_surface, simulate
-from fogwalk.core.compiled import AUTO_WORK
+from fogwalk.core.compiled import AUTO_WORK, SHARED_RULE
 from fogwalk.core.compiled.driver import BLOCK
 from fogwalk.core.optimizers import get_definition, make_optimizer, optimizer_names
 from fogwalk.core.surfaces.base import SymbolicSurface, X, Y
@@ -209,3 +209,23 @@ def test_without_numba_it_says_so_and_large_runs_stay_in_numpy(monkeypatch):
         Engine("booth", ["adam"], [(1.0, 1.0)], 10, compiled=True)
     monkeypatch.setattr("fogwalk.core.compiled.AUTO_WORK", 0)
     assert not Engine("booth", ["adam"], [(1.0, 1.0)], 10).compiled
+
+
+@pytest.mark.parametrize(
+    "specs",
+    [
+        [f"adam:lr={0.002 * (i + 1)},betas={0.5 + 0.05 * i}/0.99,amsgrad={i % 2 == 0}"
+         for i in range(SHARED_RULE)],
+        [f"sgd:lr=0.0005,momentum={0.1 * i},nesterov={i % 3 == 0 and i > 0},dampening=0"
+         for i in range(SHARED_RULE + 1)],
+    ],
+)  # fmt: skip
+def test_configurations_sharing_one_loop_walk_as_numpy(specs) -> None:
+    """A sweep's many configurations of one rule read their options at run time."""
+    starts = [(-1.5, 2.0), (0.3, -0.4), (1.2, 1.1)]
+    compiled = Engine("rosenbrock", specs, starts, 150, compiled=True)
+    compiled.advance(150)
+    numpy = Engine("rosenbrock", specs, starts, 150, compiled=False)
+    numpy.advance(150)
+    assert all(c.runtime_options for c in compiled._compiled._optimizers)
+    np.testing.assert_allclose(compiled.xy, numpy.xy, rtol=1e-12, atol=1e-14)

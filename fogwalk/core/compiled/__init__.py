@@ -12,6 +12,7 @@ fogwalk`` and the app do not pay for it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -39,6 +40,9 @@ class FormulaSurface(Protocol):
 # process takes about 1.8 s (a new option set or surface about 1 s more); the compiled
 # loop saves about that much over this many walker-steps (78 M/s against NumPy's 30 M/s).
 AUTO_WORK = 2**26
+
+# Optimizers of one rule in a run from which they share one loop (see CompiledRun).
+SHARED_RULE = 8
 
 # Gradient-noise values drawn ahead per call of a noisy optimizer's loop (32 MB, the
 # walkers padded to whole blocks).
@@ -76,8 +80,18 @@ class CompiledRun:
                 f"numba could not compile the surface {engine.surface.name}: {first_line}"
             ) from None
         walkers = len(engine.starts)
+        # Many configurations of one rule (a sweep) share a loop that reads its options at
+        # run time: compiling each configuration's own would cost seconds apiece.
+        sharing = Counter(optimizer.algorithm.rule for optimizer in engine.optimizers)
         self._optimizers = [
-            CompiledOptimizer(k, optimizer, value_and_grad, walkers, engine.first_walker)
+            CompiledOptimizer(
+                k,
+                optimizer,
+                value_and_grad,
+                walkers,
+                engine.first_walker,
+                runtime_options=sharing[optimizer.algorithm.rule] >= SHARED_RULE,
+            )  # fmt: skip
             for k, optimizer in enumerate(engine.optimizers)
         ]
         for compiled in self._optimizers:
@@ -112,6 +126,7 @@ class CompiledRun:
             float(engine.gtol) ** 2,
             float(engine.xtol),
             -1.0 if engine.game else 1.0,
+            compiled.options,
         )
 
 

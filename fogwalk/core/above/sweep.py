@@ -1,0 +1,213 @@
+"""Hyper-parameter maps: every combination of one or two hyper-parameters, walked and scored.
+
+An axis varies one declared hyper-parameter (a pair's member as ``betas.0``)
+over a range, on the log scale the registry declares for it unless told
+otherwise. Every cell is the base optimizer with the cell's values, walked
+from every start; it is scored by its final loss or by the steps it took to
+come within a tolerance of the surface's best known loss (the median over the
+starts), or marked diverged when most of its starts diverged.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..distributed import Executor, Progress, Serial
+from ..engine import Status
+from ..errors import FogwalkError
+from ..optimizers import Optimizer
+from ..optimizers.hyper import HyperParam
+from ..scene import Scene
+from ..session import resolve_surface
+from ..sizes import check_field_size
+from .walks import Ends, Walks, chunk_size, walk
+
+CELLS_PER_CHUNK = 256
+METRICS = ("loss", "steps")
+"""What a cell is scored by: its final loss, or the steps to the target loss."""
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One varied hyper-parameter: its name (``lr``, ``betas.0``) and values."""
+
+    name: str
+    values: np.ndarray
+    log: bool
+
+    @property
+    def param(self) -> str:
+        return self.name.partition(".")[0]
+
+
+def parse_axis(optimizer: Optimizer, text: str) -> Axis:
+    """``NAME=LOW:HIGH[:log|lin]:COUNT`` as an :class:`Axis` of ``optimizer``'s, checked
+    against the hyper-parameter's declared kind and range."""
+    name, _, spec = text.partition("=")
+    name = name.strip()
+    parts = [part.strip() for part in spec.split(":")]
+    usage = f"--vary {text!r}: expected NAME=LOW:HIGH[:log|lin]:COUNT, e.g. lr=1e-4:1:log:64"
+    if not name or len(parts) not in (3, 4):
+        raise FogwalkError(usage)
+    param, _, member = name.partition(".")
+    hp = optimizer.definition.param(param)  # an unknown name lists the valid ones
+    _check_kind(hp, member, name)
+    scale = parts[2].lower() if len(parts) == 4 else ("log" if hp.log else "lin")
+    if scale not in ("log", "lin"):
+        raise FogwalkError(f"{usage} (the scale is log or lin, got {parts[2]!r})")
+    try:
+        low, high, count = float(parts[0]), float(parts[1]), int(parts[-1])
+    except ValueError:
+        raise FogwalkError(usage) from None
+    if count < 1:
+        raise FogwalkError(f"--vary {name}: a count of {count} values is an empty grid")
+    for value in (low, high):
+        end = (value, value) if member else (round(value) if hp.kind == "int" else value)
+        try:
+            hp.validate(end)
+        except FogwalkError as error:
+            raise FogwalkError(f"--vary {name}: {error}") from None
+    if scale == "log" and (low <= 0 or high <= 0):
+        raise FogwalkError(f"--vary {name}: a log scale needs positive ends, got {low:g}:{high:g}")
+    values = np.geomspace(low, high, count) if scale == "log" else np.linspace(low, high, count)
+    if hp.kind == "int":
+        values = np.unique(np.round(values)).astype(int)
+    return Axis(name, values, scale == "log")
+
+
+def _check_kind(hp: HyperParam, member: str, name: str) -> None:
+    if hp.kind == "pair":
+        if member not in ("0", "1"):
+            raise FogwalkError(
+                f"--vary {name}: {hp.name} is a pair: vary {hp.name}.0 or {hp.name}.1"
+            )
+    elif member or hp.kind not in ("float", "int"):
+        raise FogwalkError(
+            f"--vary {name}: only numbers can be varied; {hp.name} is {hp.describe_kind()}"
+        )
+
+
+def cell_optimizer(base: Optimizer, axes: Sequence[Axis], values: Sequence[float]) -> Optimizer:
+    """The base optimizer with one cell's values."""
+    changes: dict = {}
+    for axis, value in zip(axes, values, strict=True):
+        param, _, member = axis.name.partition(".")
+        if member:
+            pair = list(changes.get(param, base.hyper[param]))
+            pair[int(member)] = float(value)
+            changes[param] = tuple(pair)
+        else:
+            changes[param] = value.item() if isinstance(value, np.generic) else value
+    return base.with_params(**changes)
+
+
+@dataclass(frozen=True)
+class SweepMap:
+    """A sweep's cells, shaped by its axes (the first along x, the second along y: arrays
+    ``(len(y values), len(x values))``, or ``(len(values),)`` for one axis).
+
+    ``value`` is the metric (NaN where diverged or, for steps, never reached);
+    ``diverged`` the share of each cell's starts that diverged.
+    """
+
+    surface: str
+    base: str
+    axes: tuple[Axis, ...]
+    starts: np.ndarray
+    steps: int
+    metric: str
+    target: float | None
+    value: np.ndarray
+    loss: np.ndarray
+    reached: np.ndarray
+    diverged: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(axis.values) for axis in reversed(self.axes))
+
+
+def compute_sweep(
+    scene: Scene,
+    axes: Sequence[Axis],
+    *,
+    metric: str = "loss",
+    ftol: float = 1e-6,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    chunk: int | None = None,
+) -> SweepMap:
+    """Walk every cell of ``axes`` (one or two) with the scene's first walking hiker.
+
+    Parameters
+    ----------
+    metric
+        ``"loss"`` (the median final loss) or ``"steps"`` (the median first step at
+        which the loss is within ``ftol`` of the surface's best known loss).
+    chunk
+        Cells per chunk (default: as many as fit 64 MB of records); the numbers do not
+        depend on it.
+    """
+    if metric not in METRICS:
+        raise FogwalkError(f"the metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    if not 1 <= len(axes) <= 2:
+        raise FogwalkError(f"a sweep varies one or two hyper-parameters, got {len(axes)}")
+    if len({axis.name for axis in axes}) < len(axes):
+        raise FogwalkError(f"{axes[0].name} is varied twice")
+    if not scene.walking:
+        raise FogwalkError("the scene has no hiker walking")
+    surface = resolve_surface(scene)
+    base = scene.walking[0].optimizer
+    starts = np.array(scene.starts or (surface.start,), dtype=float)
+    target = None
+    if metric == "steps":
+        if not surface.minima:
+            raise FogwalkError(f"{surface.label} has no known minimum to count steps to")
+        target = min(m.value for m in surface.minima) + ftol
+    shape = tuple(len(axis.values) for axis in reversed(axes))
+    cells = int(np.prod(shape))
+    check_field_size(cells * len(starts), f"a sweep of {cells:,} cells x {len(starts)} starts")
+    specs = [
+        cell_optimizer(base, axes, values[::-1]).spec
+        for values in itertools.product(*(axis.values for axis in reversed(axes)))
+    ]
+    # Cells are many small walks: a few hundred per chunk spread them over the workers.
+    size = chunk or min(chunk_size(scene.steps, len(starts)), CELLS_PER_CHUNK)
+    chunks = [
+        Walks(
+            scene.surface,
+            scene.domain,
+            scene.dataset,
+            tuple(specs[lo : lo + size]),
+            starts,
+            scene.steps,
+            0,
+            0.0,
+            target,
+        )  # fmt: skip
+        for lo in range(0, cells, size)
+    ]
+    ends = Ends.join((executor or Serial()).map(walk, chunks, progress), axis=0)
+    return _score(ends, surface.label, base.spec, tuple(axes), starts, scene.steps, metric,
+                  target, shape)  # fmt: skip
+
+
+def _score(ends: Ends, surface: str, base: str, axes: tuple[Axis, ...], starts: np.ndarray,
+           steps: int, metric: str, target: float | None, shape: tuple[int, ...]) -> SweepMap:  # fmt: skip
+    """Each cell's median over its starts, diverged where most of them diverged."""
+    gone = ends.status == Status.DIVERGED  # (cells, starts)
+    diverged = gone.mean(axis=1)
+    with np.errstate(all="ignore"):
+        loss = np.median(np.where(gone, np.inf, ends.loss), axis=1)
+        reached = np.median(np.where(ends.reached < 0, np.inf, ends.reached), axis=1)
+    value = loss if metric == "loss" else reached
+    value = np.where((diverged > 0.5) | ~np.isfinite(value), np.nan, value)
+    return SweepMap(
+        surface=surface, base=base, axes=axes, starts=starts, steps=steps, metric=metric,
+        target=target, value=value.reshape(shape), loss=loss.reshape(shape),
+        reached=reached.reshape(shape), diverged=diverged.reshape(shape),
+    )  # fmt: skip
