@@ -462,7 +462,7 @@ def _describe(hp) -> str:
     return f"{setting:34s} {hp.describe_range():22s} {scale:3s}  {hp.help}"
 
 
-COMMANDS = ("trace", "export", "basins", "surfaces", "optimizers", "doctor")
+COMMANDS = ("trace", "export", "basins", "sweep", "surfaces", "optimizers", "doctor")
 
 
 def _open_app(args: argparse.Namespace) -> int:
@@ -535,6 +535,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "optimizers": _optimizers,
         "doctor": _doctor,
         "basins": above.basins,
+        "sweep": above.sweep,
     }
     import contextlib
     import signal

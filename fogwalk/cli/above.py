@@ -48,6 +48,38 @@ def add_parsers(commands) -> None:
     basins.add_argument("-o", "--output", required=True, metavar="OUT.png", help="the picture")
     _add_cluster_arguments(basins)
 
+    sweep = commands.add_parser(
+        "sweep",
+        help="walk every combination of one or two hyper-parameters and map how each did",
+        description="A hyper-parameter map: the first hiker (-O) with every combination of "
+        "the --vary values, from every --start, scored by its final loss or the steps it "
+        "took to come within --ftol of the surface's best known loss (the median over the "
+        "starts); grey where most starts diverged. Two --vary give a map with a colour bar, "
+        "one a curve. Writes OUT (.png) and beside it the data (.npz; .csv with --csv).",
+    )
+    sweep.add_argument("source", metavar="SOURCE", help="a scenario, surface name, file or formula")
+    _add_scene_arguments(sweep)
+    sweep.add_argument(
+        "--vary", action="append", required=True, metavar="NAME=LOW:HIGH[:log|lin]:COUNT",
+        help="a hyper-parameter and its values, e.g. lr=1e-4:1:log:256 or betas.0=0:0.999:64 "
+        "(the scale defaults to the one `fogwalk optimizers` declares); once or twice",
+    )  # fmt: skip
+    sweep.add_argument(
+        "--zoom", metavar="LOW:HIGH[,LOW:HIGH]",
+        help="a closer look: new ends for each --vary, at the same resolution",
+    )  # fmt: skip
+    sweep.add_argument(
+        "--metric", choices=("loss", "steps"), default="loss",
+        help="score each cell by its final loss (default) or by the steps to the target",
+    )  # fmt: skip
+    sweep.add_argument(
+        "--ftol", type=float, default=1e-6, metavar="LOSS",
+        help="with --metric steps: the target is the best known loss plus this (default 1e-6)",
+    )  # fmt: skip
+    sweep.add_argument("--csv", action="store_true", help="also write the data as CSV")
+    sweep.add_argument("-o", "--output", required=True, metavar="OUT.png", help="the picture")
+    _add_cluster_arguments(sweep)
+
 
 def _add_cluster_arguments(parser) -> None:
     parser.add_argument(
@@ -128,6 +160,51 @@ def basins(args: argparse.Namespace) -> int:
         print(
             f"\nwrote {', '.join(map(str, paths))}: {nx} x {ny} walkers x "
             f"{len(bmap.optimizers)} optimizers, {len(bmap.attractors)} places, in "
+            f"{time.monotonic() - started:.1f} s on {executor.workers} worker(s)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _axes(scene, args: argparse.Namespace) -> list:
+    """The --vary axes of the scene's first hiker, with --zoom's ends."""
+    from ..core.above.sweep import parse_axis, zoom
+
+    optimizer = scene.walking[0].optimizer
+    axes = [parse_axis(optimizer, text) for text in args.vary]
+    if args.zoom:
+        ranges = args.zoom.split(",")
+        if len(ranges) != len(axes):
+            raise FogwalkError(f"--zoom {args.zoom!r} needs one LOW:HIGH per --vary ({len(axes)})")
+        for i, text in enumerate(ranges):
+            try:
+                low, high = (float(v) for v in text.split(":"))
+            except ValueError:
+                raise FogwalkError(f"--zoom {text!r} is not LOW:HIGH") from None
+            axes[i] = zoom(optimizer, axes[i], low, high)
+    return axes
+
+
+def sweep(args: argparse.Namespace) -> int:
+    from ..core.above.files import write_sweep
+    from ..core.above.sweep import compute_sweep
+
+    _, scene = _opened(args.source, args)
+    axes = _axes(scene, args)
+    paths = _outputs(args, (".npz", ".csv") if args.csv else (".npz",))
+    started = time.monotonic()
+    with _naming(args.source), _executor(args) as executor:
+        progress = None if args.quiet else _progress_bar(time.monotonic(), "chunks")
+        smap = compute_sweep(
+            scene, axes, metric=args.metric, ftol=args.ftol, executor=executor,
+            progress=progress, chunk=args.chunk,
+        )  # fmt: skip
+    write_sweep(smap, *paths)
+    if not args.quiet:
+        cells = " x ".join(str(len(axis.values)) for axis in axes)
+        print(
+            f"\nwrote {', '.join(map(str, paths))}: {cells} cells x {len(smap.starts)} starts, "
+            f"{float((smap.diverged > 0.5).mean()):.1%} diverged, in "
             f"{time.monotonic() - started:.1f} s on {executor.workers} worker(s)",
             file=sys.stderr,
         )

@@ -45,24 +45,38 @@ class Axis:
 
 
 def parse_axis(optimizer: Optimizer, text: str) -> Axis:
-    """``NAME=LOW:HIGH[:log|lin]:COUNT`` as an :class:`Axis` of ``optimizer``'s, checked
-    against the hyper-parameter's declared kind and range."""
+    """``NAME=LOW:HIGH[:log|lin]:COUNT`` as an :class:`Axis` of ``optimizer``'s (see
+    :func:`make_axis`); without a scale, the registry's for that hyper-parameter."""
     name, _, spec = text.partition("=")
-    name = name.strip()
     parts = [part.strip() for part in spec.split(":")]
     usage = f"--vary {text!r}: expected NAME=LOW:HIGH[:log|lin]:COUNT, e.g. lr=1e-4:1:log:64"
-    if not name or len(parts) not in (3, 4):
+    if not name.strip() or len(parts) not in (3, 4):
         raise FogwalkError(usage)
-    param, _, member = name.partition(".")
-    hp = optimizer.definition.param(param)  # an unknown name lists the valid ones
-    _check_kind(hp, member, name)
-    scale = parts[2].lower() if len(parts) == 4 else ("log" if hp.log else "lin")
-    if scale not in ("log", "lin"):
-        raise FogwalkError(f"{usage} (the scale is log or lin, got {parts[2]!r})")
     try:
         low, high, count = float(parts[0]), float(parts[1]), int(parts[-1])
     except ValueError:
         raise FogwalkError(usage) from None
+    scale = parts[2].lower() if len(parts) == 4 else None
+    if scale not in (None, "log", "lin"):
+        raise FogwalkError(f"{usage} (the scale is log or lin, got {parts[2]!r})")
+    return make_axis(optimizer, name.strip(), low, high, count, scale)
+
+
+def make_axis(
+    optimizer: Optimizer, name: str, low: float, high: float, count: int, scale: str | None
+) -> Axis:
+    """``count`` values of hyper-parameter ``name`` (a pair's member as ``betas.0``) from
+    ``low`` to ``high``, evenly on ``scale`` (``"log"``, ``"lin"``, None: the registry's).
+
+    Raises
+    ------
+    FogwalkError
+        For a name the optimizer does not declare (listing those it does), a kind that
+        cannot vary, ends outside the declared range, or an empty grid.
+    """
+    param, _, member = name.partition(".")
+    hp = optimizer.definition.param(param)  # an unknown name lists the valid ones
+    _check_kind(hp, member, name)
     if count < 1:
         raise FogwalkError(f"--vary {name}: a count of {count} values is an empty grid")
     for value in (low, high):
@@ -71,12 +85,19 @@ def parse_axis(optimizer: Optimizer, text: str) -> Axis:
             hp.validate(end)
         except FogwalkError as error:
             raise FogwalkError(f"--vary {name}: {error}") from None
-    if scale == "log" and (low <= 0 or high <= 0):
+    log = hp.log if scale is None else scale == "log"
+    if log and (low <= 0 or high <= 0):
         raise FogwalkError(f"--vary {name}: a log scale needs positive ends, got {low:g}:{high:g}")
-    values = np.geomspace(low, high, count) if scale == "log" else np.linspace(low, high, count)
+    values = np.geomspace(low, high, count) if log else np.linspace(low, high, count)
     if hp.kind == "int":
         values = np.unique(np.round(values)).astype(int)
-    return Axis(name, values, scale == "log")
+    return Axis(name, values, log)
+
+
+def zoom(optimizer: Optimizer, axis: Axis, low: float, high: float) -> Axis:
+    """The axis over ``low`` to ``high`` at its own resolution and scale: a closer look."""
+    scale = "log" if axis.log else "lin"
+    return make_axis(optimizer, axis.name, low, high, len(axis.values), scale)
 
 
 def _check_kind(hp: HyperParam, member: str, name: str) -> None:
@@ -188,26 +209,28 @@ def compute_sweep(
             0,
             0.0,
             target,
-        )  # fmt: skip
+        )
         for lo in range(0, cells, size)
     ]
     ends = Ends.join((executor or Serial()).map(walk, chunks, progress), axis=0)
-    return _score(ends, surface.label, base.spec, tuple(axes), starts, scene.steps, metric,
-                  target, shape)  # fmt: skip
-
-
-def _score(ends: Ends, surface: str, base: str, axes: tuple[Axis, ...], starts: np.ndarray,
-           steps: int, metric: str, target: float | None, shape: tuple[int, ...]) -> SweepMap:  # fmt: skip
-    """Each cell's median over its starts, diverged where most of them diverged."""
     gone = ends.status == Status.DIVERGED  # (cells, starts)
     diverged = gone.mean(axis=1)
+    # Each cell's median over its starts; diverged where most of them diverged.
     with np.errstate(all="ignore"):
         loss = np.median(np.where(gone, np.inf, ends.loss), axis=1)
         reached = np.median(np.where(ends.reached < 0, np.inf, ends.reached), axis=1)
     value = loss if metric == "loss" else reached
     value = np.where((diverged > 0.5) | ~np.isfinite(value), np.nan, value)
     return SweepMap(
-        surface=surface, base=base, axes=axes, starts=starts, steps=steps, metric=metric,
-        target=target, value=value.reshape(shape), loss=loss.reshape(shape),
-        reached=reached.reshape(shape), diverged=diverged.reshape(shape),
-    )  # fmt: skip
+        surface=surface.label,
+        base=base.spec,
+        axes=tuple(axes),
+        starts=starts,
+        steps=scene.steps,
+        metric=metric,
+        target=target,
+        value=value.reshape(shape),
+        loss=loss.reshape(shape),
+        reached=reached.reshape(shape),
+        diverged=diverged.reshape(shape),
+    )

@@ -91,7 +91,7 @@ class CompiledRun:
                 walkers,
                 engine.first_walker,
                 runtime_options=sharing[optimizer.algorithm.rule] >= SHARED_RULE,
-            )  # fmt: skip
+            )
             for k, optimizer in enumerate(engine.optimizers)
         ]
         for compiled in self._optimizers:

@@ -78,10 +78,7 @@ def driver(
     @njit(error_model="numpy")
     def advance(xy, loss, grad, status, status_step, evals, state, scalars, noise, k, t0, t1,
                 bounds, gtol2, xtol, ascend_y, given):  # fmt: skip
-        if runtime_options:  # a constant: numba keeps one branch
-            options = given
-        else:
-            options = constant
+        options = given if runtime_options else constant  # a constant: numba keeps one side
         xmin, xmax, ymin, ymax = bounds[0], bounds[1], bounds[2], bounds[3]
         walkers = xy.shape[2]
         scratch = np.empty((5, BLOCK))

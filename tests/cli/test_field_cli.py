@@ -1,4 +1,5 @@
-"""`fogwalk basins`: the picture, the data and the CSV it writes, and its refusals."""
+"""`fogwalk basins` and `fogwalk sweep`: the pictures, data and CSV they write, and their
+refusals."""
 
 from __future__ import annotations
 
@@ -79,3 +80,51 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, args, message) -> No
 def test_the_picture_must_be_a_png(capsys, tmp_path) -> None:
     code, _, err = run_cli(capsys, "basins", "himmelblau", "-o", tmp_path / "b.jpg")
     assert code == 2 and "name it .png" in err
+
+
+def test_sweep_writes_a_map_its_data_and_a_csv(capsys, tmp_path) -> None:
+    out = tmp_path / "map.png"
+    code, _, err = run_cli(
+        capsys, "sweep", "rosenbrock", "-O", "adam", "--vary", "lr=1e-3:0.5:log:12",
+        "--vary", "betas.0=0:0.99:8", "--start", "-1.5,2", "--steps", "100", "-o", out,
+        "--csv", "--workers", "0",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "12 x 8 cells x 1 starts" in err
+    data = np.load(tmp_path / "map.npz")
+    assert data["value"].shape == (8, 12) and list(data["axis_names"]) == ["lr", "betas.0"]
+    np.testing.assert_allclose(data["axis0_values"], np.geomspace(1e-3, 0.5, 12))
+    with open(tmp_path / "map.csv", newline="") as table:
+        rows = list(csv.DictReader(table))
+    assert len(rows) == 96 and float(rows[1]["lr"]) == pytest.approx(data["axis0_values"][1])
+    assert float(rows[1]["loss"]) == data["loss"][0, 1]
+    image = Image.open(out)
+    assert image.width > 480 and image.height > 300
+
+
+def test_sweep_zooms_into_a_region(capsys, tmp_path) -> None:
+    out = tmp_path / "zoom.png"
+    code, _, err = run_cli(
+        capsys, "sweep", "booth", "-O", "sgd", "--vary", "lr=1e-3:1:log:16",
+        "--zoom", "0.05:0.15", "--steps", "50", "-o", out, "--workers", "0",
+    )  # fmt: skip
+    assert code == 0, err
+    values = np.load(tmp_path / "zoom.npz")["axis0_values"]
+    assert len(values) == 16 and values[0] == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--vary", "gamma=0:1:4"], "no hyper-parameter 'gamma'"),
+        (["--vary", "lr=-1:1:lin:4"], "out of range"),
+        (["--vary", "lr=0.1:1:0"], "empty grid"),
+        (["--vary", "lr=0.1:1:4", "--zoom", "1:2,3:4"], "one LOW:HIGH per --vary"),
+        (["--vary", "lr=0.1:1:4", "--metric", "steps"], "no known minimum"),
+    ],
+)
+def test_bad_sweeps_are_one_line_and_exit_2(capsys, tmp_path, args, message) -> None:
+    out = tmp_path / "m.png"
+    code, _, err = run_cli(capsys, "sweep", "x^2+y", "-o", out, "--workers", "0", *args)
+    assert code == 2 and message in err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()
