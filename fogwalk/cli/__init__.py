@@ -462,7 +462,7 @@ def _describe(hp) -> str:
     return f"{setting:34s} {hp.describe_range():22s} {scale:3s}  {hp.help}"
 
 
-COMMANDS = ("trace", "export", "basins", "sweep", "surfaces", "optimizers", "doctor")
+COMMANDS = ("trace", "export", "basins", "sweep", "tune", "surfaces", "optimizers", "doctor")
 
 
 def _open_app(args: argparse.Namespace) -> int:
@@ -536,6 +536,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "doctor": _doctor,
         "basins": above.basins,
         "sweep": above.sweep,
+        "tune": above.tune,
     }
     import contextlib
     import signal

@@ -79,6 +79,52 @@ def add_parsers(commands) -> None:
     sweep.add_argument("--csv", action="store_true", help="also write the data as CSV")
     sweep.add_argument("-o", "--output", required=True, metavar="OUT.png", help="the picture")
     _add_cluster_arguments(sweep)
+    _add_tune_parser(commands)
+
+
+def _add_tune_parser(commands) -> None:
+    tune = commands.add_parser(
+        "tune",
+        help="tune every optimizer fairly: all its hyper-parameters, the same budget, many starts",
+        description="Fair tuning: each optimizer (-O) is searched over all of its own "
+        "hyper-parameters (the ranges `fogwalk optimizers` declares; weight decay is left "
+        "alone), with the same number of trials, each walking the same --starts, each walk "
+        "spending the same --budget of measurements (priced by --costs: a gradient 1). "
+        "Prints the ranking with the spread over the starts and writes the tuned hikers "
+        "as a scenario (-o) that the app opens. --compare peers also runs pytorch-optimizer's "
+        "protocol (lr only, clipped gradients, 100 steps, one start) and shows how its "
+        "ranking differs.",
+    )
+    tune.add_argument("source", metavar="SOURCE", help="a scenario, surface name, file or formula")
+    _add_scene_arguments(tune)
+    tune.add_argument(
+        "--budget", type=float, default=1000.0, metavar="COST",
+        help="what each walk may spend (default 1000: a thousand gradients)",
+    )  # fmt: skip
+    tune.add_argument(
+        "--starts", dest="start_count", type=_positive, default=16, metavar="N",
+        help="walks per trial, from N starts drawn over the domain (default 16)",
+    )  # fmt: skip
+    tune.add_argument(
+        "--trials", type=_positive, default=32, metavar="N", help="per optimizer (default 32)"
+    )
+    tune.add_argument(
+        "--objective", choices=("loss", "steps", "auc"), default="loss",
+        help="the loss where the budget ran out (default), the budget spent to come within "
+        "--ftol of the best known loss, or the mean loss along the walk",
+    )  # fmt: skip
+    tune.add_argument(
+        "--ftol", type=float, default=1e-6, metavar="LOSS", help="for --objective steps"
+    )
+    tune.add_argument(
+        "--search", choices=("tpe", "random", "grid"), default="tpe", help="Optuna's sampler"
+    )
+    tune.add_argument("--seed", type=int, default=0, help="of the search and of the starts")
+    tune.add_argument(
+        "--compare", choices=("peers",), help="also run the peers' protocol and compare rankings"
+    )  # fmt: skip
+    tune.add_argument("-o", "--output", metavar="TUNED.toml", help="write the tuned hikers here")
+    _add_cluster_arguments(tune)
 
 
 def _add_cluster_arguments(parser) -> None:
@@ -209,3 +255,68 @@ def sweep(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def tune(args: argparse.Namespace) -> int:
+    from ..core.above.tune import PEERS, Protocol, tuned_scene
+    from ..core.above.tune import tune as run_tuning
+    from ..core.export import VideoSettings
+    from ..core.scenario import save_scenario
+    from ..core.video import check_target
+
+    _, scene = _opened(args.source, args)
+    if args.output:
+        if not args.output.lower().endswith(".toml"):
+            raise FogwalkError(f"{args.output}: the tuned hikers are a scenario: name it .toml")
+        check_target(args.output, args.overwrite)
+    fair = Protocol("fair", args.budget, args.start_count, args.objective)
+    protocols = [fair] + ([PEERS] if args.compare else [])
+    rankings = {}
+    with _naming(args.source), _executor(args) as executor:
+        for protocol in protocols:
+            progress = None if args.quiet else _progress_bar(time.monotonic(), "trials")
+            rankings[protocol.name] = run_tuning(
+                scene, protocol, trials=args.trials, search=args.search, seed=args.seed,
+                ftol=args.ftol, executor=executor, progress=progress,
+            )  # fmt: skip
+            if not args.quiet:
+                print(file=sys.stderr)
+    for protocol in protocols:
+        print(_table(protocol, rankings[protocol.name]))
+    if args.compare:
+        print(_ranking_change(rankings["fair"], rankings["peers"]))
+    if args.output:
+        steps = max(1, round(args.budget))
+        save_scenario(args.output, tuned_scene(scene, rankings["fair"], steps), VideoSettings())
+        print(f"wrote {args.output}: open it with `fogwalk {args.output}` to watch the tuned race")
+    return 0
+
+
+def _table(protocol, ranking) -> str:
+    """The ranking as aligned text: rank, optimizer, objective with its spread, best setting."""
+    what = {
+        "loss": "loss at the budget", "steps": "budget spent to the target",
+        "auc": "mean loss along the walk", "distance": "squared distance to the minimum",
+    }[protocol.objective]  # fmt: skip
+    head = (
+        f"{protocol.name}: {ranking[0].trials if ranking else 0} trials per optimizer, "
+        f"{protocol.starts} start(s), budget {protocol.budget:g} per walk; {what}, median "
+        "[25%, 75%] over the starts"
+    )
+    width = max(len(t.base) for t in ranking)
+    lines = [head]
+    for t in ranking:
+        spread = f"[{t.q25:.3g}, {t.q75:.3g}]"
+        lines.append(f"  {t.rank}. {t.base:<{width}}  {t.objective:<10.4g} {spread:<22} {t.spec}")
+    return "\n".join(lines)
+
+
+def _ranking_change(fair, peers) -> str:
+    """How the peers' ranking differs from the fair one, in one line per optimizer."""
+    peer_rank = {t.base: t.rank for t in peers}
+    moved = [
+        f"{t.base} {t.rank} -> {peer_rank[t.base]}" for t in fair if peer_rank[t.base] != t.rank
+    ]
+    if not moved:
+        return "the peers' protocol ranks them as the fair one does"
+    return "the peers' protocol changes the ranking (fair -> peers): " + ", ".join(moved)

@@ -183,7 +183,10 @@ class Engine:
     ``first_walker`` is the run-wide index of this engine's first walker, when
     the engine computes one chunk of a larger run (a basin map, a sweep): the
     random parts (gradient noise, SPSA's directions, CMA-ES's draws) are keyed
-    on it, so that a walker walks the same path in any chunk.
+    on it, so that a walker walks the same path in any chunk. ``shared_loop``
+    makes the compiled loop read the optimizers' options at run time, so that
+    one loop serves every configuration of a rule (a sweep's or a tuning's
+    chunks, each of a few configurations never seen before).
     """
 
     def __init__(
@@ -199,6 +202,7 @@ class Engine:
         block: int = 8192,
         compiled: bool | None = None,
         first_walker: int = 0,
+        shared_loop: bool = False,
     ) -> None:
         if isinstance(optimizers, str | Optimizer):
             optimizers = [optimizers]
@@ -213,6 +217,7 @@ class Engine:
         self.steps = int(steps)
         self.gtol, self.xtol = gtol, xtol
         self.first_walker = int(first_walker)
+        self.shared_loop = shared_loop
         xmin, xmax, ymin, ymax = self.surface.domain
         margin_x, margin_y = escape * (xmax - xmin), escape * (ymax - ymin)
         self.bounds = (xmin - margin_x, xmax + margin_x, ymin - margin_y, ymax + margin_y)

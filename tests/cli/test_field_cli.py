@@ -128,3 +128,37 @@ def test_bad_sweeps_are_one_line_and_exit_2(capsys, tmp_path, args, message) -> 
     code, _, err = run_cli(capsys, "sweep", "x^2+y", "-o", out, "--workers", "0", *args)
     assert code == 2 and message in err
     assert len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_tune_prints_the_rankings_and_writes_the_tuned_race(capsys, tmp_path) -> None:
+    from fogwalk.core.scenario import load_scenario
+
+    out = tmp_path / "tuned.toml"
+    code, text, err = run_cli(
+        capsys, "tune", "rosenbrock", "-O", "sgd", "-O", "adam", "--budget", "100",
+        "--starts", "3", "--trials", "6", "--compare", "peers", "-o", out, "--workers", "0",
+    )  # fmt: skip
+    assert code == 0, err
+    lines = text.splitlines()
+    assert lines[0].startswith("fair: 6 trials per optimizer, 3 start(s), budget 100")
+    assert lines[1].lstrip().startswith("1. ") and lines[2].lstrip().startswith("2. ")
+    assert any(line.startswith("peers: 6 trials per optimizer, 1 start(s)") for line in lines)
+    assert "the peers' protocol" in text
+    scene, _ = load_scenario(out)
+    specs = [h.spec for h in scene.hikers]
+    assert specs[0].startswith("sgd:lr=") and specs[1].startswith("adam:lr=")
+    assert all(spec in text for spec in specs)  # the scenario holds the printed winners
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--budget", "0.1"], "less than one step"),
+        (["--objective", "steps", "--trials", "1"], "no known minimum"),
+        (["-o", "tuned.json"], "name it .toml"),
+    ],
+)
+def test_bad_tunings_are_one_line_and_exit_2(capsys, tmp_path, monkeypatch, args, message) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, "tune", "x^2+y", "-O", "sgd", "--workers", "0", *args)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1

@@ -77,3 +77,13 @@ def test_an_unreachable_scheduler_is_one_clear_error() -> None:
         dask_executor(scheduler="tcp://127.0.0.1:9"),
     ):
         pass
+
+
+def test_a_tuning_on_two_workers_is_the_serial_tuning() -> None:
+    from fogwalk.core.above.tune import Protocol, tune
+
+    scene = session.override(session.open_source("rosenbrock"), optimizers=["adam", "sgd"])
+    protocol = Protocol("fair", 150, 4, "loss")
+    serial = tune(scene, protocol, trials=12, seed=5)
+    with dask_executor(workers=2) as executor:
+        assert tune(scene, protocol, trials=12, seed=5, executor=executor) == serial

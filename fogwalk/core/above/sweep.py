@@ -112,11 +112,12 @@ def _check_kind(hp: HyperParam, member: str, name: str) -> None:
         )
 
 
-def cell_optimizer(base: Optimizer, axes: Sequence[Axis], values: Sequence[float]) -> Optimizer:
-    """The base optimizer with one cell's values."""
+def cell_optimizer(base: Optimizer, names: Sequence[str], values: Sequence[float]) -> Optimizer:
+    """The base optimizer with one cell's values of hyper-parameters ``names`` (a pair's
+    member as ``betas.0``)."""
     changes: dict = {}
-    for axis, value in zip(axes, values, strict=True):
-        param, _, member = axis.name.partition(".")
+    for name, value in zip(names, values, strict=True):
+        param, _, member = name.partition(".")
         if member:
             pair = list(changes.get(param, base.hyper[param]))
             pair[int(member)] = float(value)
@@ -193,7 +194,7 @@ def compute_sweep(
     cells = int(np.prod(shape))
     check_field_size(cells * len(starts), f"a sweep of {cells:,} cells x {len(starts)} starts")
     specs = [
-        cell_optimizer(base, axes, values[::-1]).spec
+        cell_optimizer(base, [axis.name for axis in axes], values[::-1]).spec
         for values in itertools.product(*(axis.values for axis in reversed(axes)))
     ]
     # Cells are many small walks: a few hundred per chunk spread them over the workers.
@@ -209,6 +210,7 @@ def compute_sweep(
             0,
             0.0,
             target,
+            shared_loop=True,
         )
         for lo in range(0, cells, size)
     ]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import Engine
+from ..measurements import Costs
 from ..optimizers import make_optimizer
 from ..scene import Scene
 from ..session import resolve_surface
@@ -45,6 +46,12 @@ class Walks:
     first: int
     tol: float
     target: float | None = None
+    # With a budget, each walk ends where its measurements, priced by ``weights`` (a
+    # scene's Costs.weights), would exceed it: a tuning's fair race.
+    budget: float | None = None
+    weights: tuple[float, ...] = tuple(Costs().weights)
+    # Many configurations over the chunks (a sweep, a tuning): one compiled loop for all.
+    shared_loop: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,10 @@ class Ends:
         The surface evaluations (of every kind) it had paid by ``settled``.
     reached
         The first step at which its loss was at most ``target``, -1 if never (or not asked).
+    spent, reached_spent
+        What its measurements had cost by its end and by ``reached`` (NaN if never).
+    mean_loss
+        Its mean loss over its steps up to its end: the area under its loss curve.
     """
 
     xy: np.ndarray
@@ -73,6 +84,9 @@ class Ends:
     settled: np.ndarray
     evaluations: np.ndarray
     reached: np.ndarray
+    spent: np.ndarray
+    reached_spent: np.ndarray
+    mean_loss: np.ndarray
 
     @staticmethod
     def join(parts: list[Ends], axis: int = 1) -> Ends:
@@ -104,25 +118,42 @@ def walk(walks: Walks) -> Ends:
         walks.steps,
         compiled=compiled,
         first_walker=walks.first,
+        shared_loop=walks.shared_loop,
     )
     engine.advance(engine.steps)
     run = engine.result()
-    xy, loss = run.xy[-1], run.loss[-1]
+    weights = np.asarray(walks.weights, dtype=float)
+    rows = np.arange(run.steps + 1)
+    shape = run.status.shape
+    if walks.budget is None:
+        end = np.full(shape, run.steps)
+    else:  # the last step whose measurements fit the budget (the cost only grows)
+        every = np.broadcast_to(rows[:, None, None], (len(rows), *shape))
+        cost = (run.measured(every) - run.measured(0)) @ weights
+        end = (cost <= walks.budget + 1e-9).sum(axis=0) - 1
+    k, w = np.indices(shape)
+    xy, loss = run.xy[end, k, w], run.loss[end, k, w]
     # The last step at which the walker was farther than tol from its end, plus one.
     far = np.abs(run.xy - xy).max(axis=-1) > walks.tol  # (steps + 1, optimizers, walkers)
+    far &= rows[:, None, None] <= end
     settled = np.where(far.any(axis=0), run.steps + 1 - np.argmax(far[::-1], axis=0), 0)
-    reached = np.full(loss.shape, -1, dtype=np.int64)
+    reached = np.full(shape, -1, dtype=np.int64)
     if walks.target is not None:
-        below = run.loss <= walks.target
+        below = (run.loss <= walks.target) & (rows[:, None, None] <= end)
         reached = np.where(below.any(axis=0), np.argmax(below, axis=0), -1)
+    spent_by = (run.measured(np.maximum(reached, 0)) - run.measured(0)) @ weights
+    within = rows[:, None, None] <= end
     return Ends(
-        xy=xy.copy(),
-        loss=loss.copy(),
-        status=run.status.copy(),
-        stopped=run.status_step.copy(),
+        xy=xy,
+        loss=loss,
+        status=run.status_at(end),
+        stopped=np.where(run.status_step <= end, run.status_step, -1),
         settled=settled.astype(np.int64),
         evaluations=run.evaluations(settled).astype(np.int64),
         reached=reached.astype(np.int64),
+        spent=(run.measured(end) - run.measured(0)) @ weights,
+        reached_spent=np.where(reached >= 0, spent_by, np.nan),
+        mean_loss=(run.loss * within).sum(axis=0) / within.sum(axis=0),
     )
 
 

@@ -90,7 +90,8 @@ class CompiledRun:
                 value_and_grad,
                 walkers,
                 engine.first_walker,
-                runtime_options=sharing[optimizer.algorithm.rule] >= SHARED_RULE,
+                runtime_options=engine.shared_loop
+                or sharing[optimizer.algorithm.rule] >= SHARED_RULE,
             )
             for k, optimizer in enumerate(engine.optimizers)
         ]
