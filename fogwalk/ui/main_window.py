@@ -23,6 +23,7 @@ from ..render.mesh import height_is_log
 from ..render.overlay import legend_entries
 from ..render.view import TerrainView
 from .actions import build_menus
+from .basins_job import BasinsJob
 from .controller import Controller
 from .docks import BOTTOM_SHARE, Presentation, panel_dock, restore_layout, save_layout
 from .export_dialog import run_export
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.controller = Controller(self)
         self.loader = Loader(self)
+        self.basins_job = BasinsJob(self)
         self.shown_step = -1
         self._panels_drawn, self._panels_step = 0.0, -1  # when and at what the panels drew
         self.export_job = None
@@ -131,6 +133,9 @@ class MainWindow(QMainWindow):
         controller.settled.connect(self.status.show_settled)
         self.view.fog_wheel.connect(self.scale_fog_radius)
         self.map_panel.starts_changed.connect(lambda starts: edit(starts=tuple(starts), play=True))
+        self.map_panel.basins_toggled.connect(self._on_map_panel_basins_toggled)
+        self.basins_job.shown.connect(self.map_panel.show_basins)
+        self.basins_job.failed.connect(self._on_basins_job_failed)
         self.loss_plot.scrubbed.connect(controller.seek)
         surface = self.surface_panel
         surface.surface_changed.connect(
@@ -190,8 +195,21 @@ class MainWindow(QMainWindow):
             self.map_panel.set_starts(scene.starts)
         if PLAYBACK in changes:
             self.loss_plot.set_clock(scene.clock, scene.costs)
+        if (TERRAIN in changes or RUN in changes) and self.map_panel.show_basins_box.isChecked():
+            self._on_map_panel_basins_toggled(True)  # the old basins belong to the old scene
         self.controls.show_scene(scene)
         self._draw(force=True)
+
+    def _on_map_panel_basins_toggled(self, on: bool) -> None:
+        self.map_panel.show_basins(None)
+        if on:
+            self.basins_job.request(self.scene)
+        else:
+            self.basins_job.cancel()
+
+    def _on_basins_job_failed(self, message: str) -> None:
+        self.map_panel.show_basins_box.setChecked(False)
+        QMessageBox.warning(self, "Basins", f"The basins could not be computed: {message}")
 
     def _on_controller_run_changed(self, run: Run | None) -> None:
         self.shown_step = -1
@@ -390,4 +408,5 @@ class MainWindow(QMainWindow):
         save_layout(self)
         self.controller.stop()
         self.loader.shutdown()
+        self.basins_job.shutdown()
         super().closeEvent(event)

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QGraphicsPathItem,
     QHBoxLayout,
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.above.basins import BasinMap
+from ..core.above.pictures import basin_rgb
 from ..core.defaults import SPENT_COLOR, STATUS_RING_COLORS
 from ..core.end_states import Outcome, outcomes
 from ..core.engine import Run
@@ -27,11 +30,13 @@ from ..core.surfaces import Surface
 from ..render.frame import TRAIL_POINTS
 from ..render.mesh import CONTOURS, WorldMap, sample, shaded_colors
 from ..render.view import colormap_levels
+from .basins_job import MAX_STEPS
 from .theme import BACKGROUND
 
 IMAGE_RES = 256  # colour image samples per side
 CONTOUR_RES = 128  # contour samples per side: pyqtgraph's marching squares is Python
 START_PEN = pg.mkPen("#ffffff", width=2)
+BASIN_OPACITY = 0.7  # the basins over the shaded ground: both read
 # Walker rings by Outcome (walking, reached, stuck, diverged), as the terrain view draws them.
 _RINGS = np.array(
     [
@@ -69,6 +74,7 @@ class MapPanel(QWidget):
     """
 
     starts_changed = Signal(tuple)  # tuple of (x, y) float pairs
+    basins_toggled = Signal(bool)  # the "Basins" overlay was switched on or off
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,13 +91,17 @@ class MapPanel(QWidget):
         self.plot.setLabel("bottom", "x")
         self.plot.setLabel("left", "y")
         self.image = pg.ImageItem(axisOrder="row-major")
+        # Where a walker from each point ends (the first hiker's basins), over the ground.
+        self.basins = pg.ImageItem(axisOrder="row-major")
+        self.basins.setOpacity(BASIN_OPACITY)
+        self.basin_map = None  # the BasinMap shown, or None
         self.contours = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((0, 0, 0, 110), width=1))
         self.minima = pg.ScatterPlotItem(pxMode=True, hoverable=True, tip=_minimum_tip)
         self.positions = pg.ScatterPlotItem(pxMode=True, size=11)
         self.trails: list[pg.PlotDataItem] = []
         self.fog: list[QGraphicsPathItem] = []  # one path of circles per optimizer
         # Bottom to top: image, contours, fog, paths, minima (landmarks stay visible), walkers.
-        for z, item in ((0, self.image), (1, self.contours), (15, self.minima)):
+        for z, item in ((0, self.image), (0.5, self.basins), (1, self.contours), (15, self.minima)):
             item.setZValue(z)
             self.plot.addItem(item)
         self.positions.setZValue(20)
@@ -112,6 +122,13 @@ class MapPanel(QWidget):
         self.count.setToolTip("How many walkers a row, grid or random pattern places")
         self.count.setEnabled(False)
         self.kind.currentIndexChanged.connect(self._on_kind_current_index_changed)
+        self.show_basins_box = QCheckBox("Basins")
+        self.show_basins_box.setToolTip(
+            "From above the fog: colour every point by where a walker of the first hiker "
+            f"starting there ends (up to {MAX_STEPS} steps; computed coarse to fine). Grey: "
+            "diverged, dark: still walking. Click a colour to start a hiker there."
+        )
+        self.show_basins_box.toggled.connect(self.basins_toggled)
         hint = QLabel("click: place · drag: move")
         hint.setStyleSheet("color: palette(mid);")
         controls = QHBoxLayout()
@@ -119,6 +136,7 @@ class MapPanel(QWidget):
         controls.addWidget(QLabel("Starts"))
         controls.addWidget(self.kind)
         controls.addWidget(self.count)
+        controls.addWidget(self.show_basins_box)
         controls.addStretch(1)
         controls.addWidget(hint)
         layout = QVBoxLayout(self)
@@ -160,6 +178,17 @@ class MapPanel(QWidget):
         self.view_box.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.02)
         if not self._starts:
             self._show_start_markers((tuple(surface.start),))
+
+    def show_basins(self, bmap: BasinMap | None) -> None:
+        """Drape a basin map over the map (``None``: take it away)."""
+        self.basin_map = bmap
+        if bmap is None:
+            self.basins.clear()
+            return
+        self.basins.setImage(basin_rgb(bmap, 0), autoLevels=False, levels=(0, 255))
+        dx, dy = bmap.x[1] - bmap.x[0], bmap.y[1] - bmap.y[0]
+        width, height = bmap.x[-1] - bmap.x[0] + dx, bmap.y[-1] - bmap.y[0] + dy
+        self.basins.setRect(QRectF(bmap.x[0] - dx / 2, bmap.y[0] - dy / 2, width, height))
 
     def _show_contours(self, world: WorldMap, surface: Surface) -> None:
         xs, ys, loss = sample(surface, CONTOUR_RES)

@@ -52,8 +52,9 @@ def font(size: int) -> Face:
         return ImageFont.load_default(size)
 
 
-def _rgb(bmap: BasinMap, k: int) -> np.ndarray:
-    """One optimizer's panel as RGB ``(ny, nx, 3)``, row 0 at the top (largest y)."""
+def basin_rgb(bmap: BasinMap, k: int) -> np.ndarray:
+    """One optimizer's panel as RGB ``(ny, nx, 3)``, row ``j`` at ``y[j]`` (the smallest
+    y first, as the map panel draws it; the picture flips it)."""
     labels = bmap.labels[k]
     colors = np.array(attractor_colors(len(bmap.attractors)) or [(0, 0, 0)], dtype=float)
     # Brightness tells speed: settled at once is full colour, at the last step 40 %.
@@ -62,7 +63,7 @@ def _rgb(bmap: BasinMap, k: int) -> np.ndarray:
     rgb = colors[np.clip(labels, 0, None)] * shade
     for label, (color, _) in SPECIAL.items():
         rgb[labels == label] = color
-    return np.clip(rgb, 0, 255).astype(np.uint8)[::-1]
+    return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
 def basin_picture(bmap: BasinMap) -> Image.Image:
@@ -83,7 +84,9 @@ def basin_picture(bmap: BasinMap) -> Image.Image:
     colors = attractor_colors(len(bmap.attractors))
     for k, label in enumerate(bmap.optimizers):
         x0 = left + k * (width + GAP)
-        panel = Image.fromarray(_rgb(bmap, k)).resize((width, height), Image.Resampling.NEAREST)
+        panel = Image.fromarray(basin_rgb(bmap, k)[::-1]).resize(
+            (width, height), Image.Resampling.NEAREST
+        )
         image.paste(panel, (x0, top))
         diverged = float((bmap.labels[k] == DIVERGED).mean())
         draw.text((x0, MARGIN), _elide(draw, label, title, width), fill=TEXT, font=title)

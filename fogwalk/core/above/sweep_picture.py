@@ -74,25 +74,26 @@ def _map(smap: SweepMap) -> Image.Image:
     draw.text((MARGIN, MARGIN), f"{smap.base} on {smap.surface}", fill=TEXT, font=font(20))
     draw.text((MARGIN, MARGIN + 28), _metric_name(smap), fill=MUTED, font=font(14))
     x_axis, y_axis = smap.axes
-    for value, text in _ticks(x_axis):
-        px = left + _position(x_axis, value) * width
-        draw.line((px, top + height, px, top + height + 5), fill=MUTED)
-        draw.text((px, top + height + 8), text, fill=MUTED, font=font(13), anchor="ma")
+    _x_axis(draw, x_axis, (left, top, width, height))
     for value, text in _ticks(y_axis):
         py = top + height - _position(y_axis, value) * height
         draw.line((left - 5, py, left, py), fill=MUTED)
         draw.text((left - 8, py), text, fill=MUTED, font=font(13), anchor="rm")
-    draw.text(
-        (left + width / 2, top + height + 30),
-        _axis_name(x_axis),
-        fill=TEXT,
-        font=font(15),
-        anchor="ma",
-    )
     draw.text((MARGIN, top - 22), _axis_name(y_axis), fill=TEXT, font=font(15))
     _colour_bar(draw, (left + width + 24, top, 18, height), log, low, high)
     _special_key(draw, (left, top + height + 62), smap.metric)
     return image
+
+
+def _x_axis(draw: ImageDraw.ImageDraw, axis: Axis, box: tuple[int, int, int, int]) -> None:
+    """The ticks, their values and the axis's name under a plot's ``box``."""
+    left, top, width, height = box
+    for value, text in _ticks(axis):
+        px = left + _position(axis, value) * width
+        draw.line((px, top + height, px, top + height + 5), fill=MUTED)
+        draw.text((px, top + height + 8), text, fill=MUTED, font=font(13), anchor="ma")
+    name = _axis_name(axis)
+    draw.text((left + width / 2, top + height + 30), name, fill=TEXT, font=font(15), anchor="ma")
 
 
 def _axis_name(axis: Axis) -> str:
@@ -178,21 +179,12 @@ def _curve(smap: SweepMap) -> Image.Image:
             points = []
     if len(points) > 1:
         draw.line(points, fill=tuple(int(c) for c in _VIRIDIS[6]), width=3)
-    for value, text in _ticks(axis):
-        px = left + _position(axis, value) * width
-        draw.text((px, top + height + 8), text, fill=MUTED, font=font(13), anchor="ma")
+    _x_axis(draw, axis, (left, top, width, height))
     for fraction in (0.0, 0.5, 1.0):
         value = low + fraction * (high - low)
         text = f"{10**value:.2g}" if log else f"{value:.4g}"
         draw.text((left - 8, top + height - 12 - fraction * (height - 24)), text, fill=MUTED,
                   font=font(13), anchor="rm")  # fmt: skip
-    draw.text(
-        (left + width / 2, top + height + 30),
-        _axis_name(axis),
-        fill=TEXT,
-        font=font(15),
-        anchor="ma",
-    )
     if log:
         draw.text((left, top - 20), "log scale", fill=MUTED, font=font(13))
     _special_key(draw, (left, top + height + 62), smap.metric)

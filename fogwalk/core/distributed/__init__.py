@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -78,7 +79,9 @@ class DaskExecutor:
 
         # pure=False: a fresh key per call, so that a second map of equal chunks is
         # computed again rather than served from a result another client holds.
-        futures = self.client.map(function, items, pure=False)
+        with warnings.catch_warnings():  # a million starts are 16 MB of chunks: as meant
+            warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
+            futures = self.client.map(function, items, pure=False)
         index = {future.key: i for i, future in enumerate(futures)}
         results: list[Any] = [None] * len(futures)
         try:

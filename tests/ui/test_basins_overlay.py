@@ -1,0 +1,48 @@
+"""The map's Basins overlay: computed off the window's thread, coarse to fine, redone when the
+scene changes, gone when switched off."""
+
+from dataclasses import replace
+
+import numpy as np
+
+from fogwalk.core.above.basins import DIVERGED
+from fogwalk.core.above.pictures import basin_rgb
+from fogwalk.core.scene import Hiker
+from fogwalk.ui.basins_job import LEVELS
+
+
+def _map_pixels(window) -> np.ndarray:
+    image = window.map_panel.plot.grab().toImage().convertToFormat(4)  # Format_RGB32
+    bits = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1, 4)
+    return bits[:, : image.width(), 2::-1].astype(int)  # BGRA in memory: RGB
+
+
+def test_the_basins_are_drawn_over_the_map_and_follow_the_scene(window, qtbot):
+    window.controller.set_playing(False)
+    window.apply(replace(window.scene, surface="himmelblau", hikers=(Hiker("newton", "#ff5a36"),)))
+    qtbot.waitUntil(lambda: window.run is not None, timeout=20_000)
+    before = _map_pixels(window)
+    sides = []
+    window.basins_job.shown.connect(lambda bmap: sides.append(bmap.labels.shape[-1]))
+    window.map_panel.show_basins_box.setChecked(True)
+    qtbot.waitUntil(lambda: sides[-1:] == [LEVELS[-1]], timeout=120_000)
+    assert sides == list(LEVELS)  # coarse to fine, each shown as it came
+    bmap = window.map_panel.basin_map
+    assert bmap.optimizers == ("newton",)
+    assert {a.kind for a in bmap.attractors} == {"minimum", "saddle", "maximum"}
+    np.testing.assert_array_equal(window.map_panel.basins.image, basin_rgb(bmap, 0))
+    qtbot.waitUntil(lambda: np.abs(_map_pixels(window) - before).max(axis=-1).mean() > 20)
+
+    # Another hiker: the overlay is computed again for it.
+    window.apply(replace(window.scene, hikers=(Hiker("sgd:lr=0.05", "#ff5a36"),)))
+    qtbot.waitUntil(
+        lambda: (
+            window.map_panel.basin_map is not None
+            and window.map_panel.basin_map.optimizers == ("sgd:lr=0.05",)
+        ),
+        timeout=60_000,
+    )
+    assert (window.map_panel.basin_map.labels == DIVERGED).mean() > 0.3
+
+    window.map_panel.show_basins_box.setChecked(False)
+    assert window.map_panel.basin_map is None and window.map_panel.basins.image is None
