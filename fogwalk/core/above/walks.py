@@ -134,8 +134,11 @@ def walk(walks: Walks) -> Ends:
     k, w = np.indices(shape)
     xy, loss = run.xy[end, k, w], run.loss[end, k, w]
     # The last step at which the walker was farther than tol from its end, plus one.
-    far = np.abs(run.xy - xy).max(axis=-1) > walks.tol  # (steps + 1, optimizers, walkers)
-    far &= rows[:, None, None] <= end
+    # (steps + 1, optimizers, walkers); per coordinate, as a reduction over the pair is slow.
+    far = np.abs(run.xy[..., 0] - xy[..., 0]) > walks.tol
+    far |= np.abs(run.xy[..., 1] - xy[..., 1]) > walks.tol
+    if walks.budget is not None:
+        far &= rows[:, None, None] <= end
     settled = np.where(far.any(axis=0), run.steps + 1 - np.argmax(far[::-1], axis=0), 0)
     reached = np.full(shape, -1, dtype=np.int64)
     if walks.target is not None:
@@ -143,6 +146,11 @@ def walk(walks: Walks) -> Ends:
         reached = np.where(below.any(axis=0), np.argmax(below, axis=0), -1)
     spent_by = (run.measured(np.maximum(reached, 0)) - run.measured(0)) @ weights
     within = rows[:, None, None] <= end
+    mean_loss = (
+        run.loss.mean(axis=0)
+        if walks.budget is None
+        else (run.loss * within).sum(axis=0) / within.sum(axis=0)
+    )
     return Ends(
         xy=xy,
         loss=loss,
@@ -153,7 +161,7 @@ def walk(walks: Walks) -> Ends:
         reached=reached.astype(np.int64),
         spent=(run.measured(end) - run.measured(0)) @ weights,
         reached_spent=np.where(reached >= 0, spent_by, np.nan),
-        mean_loss=(run.loss * within).sum(axis=0) / within.sum(axis=0),
+        mean_loss=mean_loss,
     )
 
 
