@@ -231,3 +231,24 @@ def test_export_imports_nothing_from_the_ui(tmp_path):
     )
     assert result.stdout.split() == ["0", "[]"], result.stdout + result.stderr
     assert target.stat().st_size > 0
+
+
+BASINS = ("basins", "himmelblau", "-O", "newton", "--grid", "400", "--steps", "400",
+          "--chunk", "2000", "--workers", "2")  # fmt: skip
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_a_stop_signal_stops_a_basin_map_and_its_dask_workers(tmp_path, signum):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    command = Command(*BASINS, "-o", str(folder / "basins.png"))
+    command.wait_until(lambda: "chunks" in command.stderr, "chunks coming back")
+    children = _descendants(command.process.pid)
+    assert sum(name.startswith("python") for name in children.values()) >= 2, children
+    command.stop(signum, children)
+    if signum == signal.SIGKILL:
+        assert command.process.returncode == -signal.SIGKILL
+    else:
+        assert command.process.returncode == 128 + signum, command.stderr
+        assert _cancelled_once(command.stderr), command.stderr
+    assert list(folder.iterdir()) == []
