@@ -13,7 +13,7 @@ fogwalk`` and the app do not pay for it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
@@ -36,9 +36,10 @@ class FormulaSurface(Protocol):
     def scalar_value_and_grad(self) -> ScalarSurface: ...
 
 
-# Walker-steps from which the engine compiles on its own. The first compilation in a
-# process takes about 1.8 s (a new option set or surface about 1 s more); the compiled
-# loop saves about that much over this many walker-steps (78 M/s against NumPy's 30 M/s).
+# Walker-steps from which the engine compiles on its own. A process's first compiled run
+# costs about 0.8 s (numba's import and set-up) when its loop is on disk (see .disk), 4-5 s
+# when it compiles it; the loop saves 0.8 s over some 47 M walker-steps (63 M/s against
+# NumPy's 30 M/s). A fixed threshold: a run takes the same path whatever ran before it.
 AUTO_WORK = 2**26
 
 # Optimizers of one rule in a run from which they share one loop (see CompiledRun).
@@ -65,7 +66,7 @@ class CompiledRun:
     def __init__(self, engine: Engine) -> None:
         from numba.core.errors import NumbaError
 
-        from .driver import CompiledOptimizer, compiled_surface
+        from .driver import CompiledOptimizer, surface_sampler
 
         surface = engine.surface
         if (reason := unsupported(surface, engine.optimizers)) is not None:
@@ -73,7 +74,7 @@ class CompiledRun:
         assert isinstance(surface, FormulaSurface)  # as unsupported() found
         value_and_grad = surface.scalar_value_and_grad()
         try:
-            _check_surface(engine.surface, compiled_surface(value_and_grad), engine.starts)
+            _check_surface(engine.surface, surface_sampler(value_and_grad), engine.starts)
         except NumbaError as error:
             first_line = (str(error).strip().splitlines() or [""])[0]
             raise FogwalkError(
@@ -98,6 +99,12 @@ class CompiledRun:
         for compiled in self._optimizers:
             # Compiles the loop now, running no step; an error here is a bug in a kernel.
             self._run(engine, compiled, 0, 0)
+
+    @property
+    def from_disk(self) -> bool:
+        """Whether every loop of this run was loaded from numba's cache on disk (by this
+        process or an earlier one) rather than compiled."""
+        return all(compiled.advance.stats.cache_hits for compiled in self._optimizers)
 
     def advance(self, engine: Engine, t0: int, t1: int) -> None:
         """Compute rows ``t0 + 1`` to ``t1`` (inclusive) of every optimizer's walkers."""
@@ -131,7 +138,11 @@ class CompiledRun:
         )
 
 
-def _check_surface(surface: Surface, compiled: ScalarSurface, starts: NDArray[np.float64]) -> None:
+def _check_surface(
+    surface: Surface,
+    sample: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    starts: NDArray[np.float64],
+) -> None:
     """Refuse a compiled surface that disagrees with the NumPy one (a formula numba reads
     differently, such as a complex branch): on a grid over the domain and at the starts.
     Walkers may roam beyond the domain (up to the engine's escape bounds), where this
@@ -140,7 +151,7 @@ def _check_surface(surface: Surface, compiled: ScalarSurface, starts: NDArray[np
     gx, gy = np.meshgrid(np.linspace(xmin, xmax, 9), np.linspace(ymin, ymax, 9))
     points = np.concatenate([np.column_stack([gx.ravel(), gy.ravel()]), starts[:16]])
     expected = np.column_stack(surface.value_and_grad(points[:, 0], points[:, 1]))
-    got = np.array([compiled(float(x), float(y)) for x, y in points], dtype=float)
+    got = sample(np.ascontiguousarray(points, dtype=float))
     agree = np.isclose(got, expected, rtol=1e-9, atol=1e-12, equal_nan=True).all(axis=1)
     if not agree.all():
         x, y = points[np.argmin(agree)]

@@ -14,6 +14,7 @@ from ..engine import Status, arrival
 from ..optimizers import Optimizer
 from ..optimizers.common import clip_factor, norm2
 from ..optimizers.rule import ElementwiseRule
+from .disk import keep_on_disk, source_of
 from .steps import kernel
 
 ScalarSurface = Callable[[float, float], tuple[float, float, float]]
@@ -32,6 +33,23 @@ def compiled_surface(value_and_grad: ScalarSurface) -> ScalarSurface:
 
 
 @lru_cache(maxsize=64)
+def surface_sampler(value_and_grad: ScalarSurface) -> Callable[[np.ndarray], np.ndarray]:
+    """``points (n, 2) -> (n, 3)``: the compiled surface's value and slope at each point
+    (what the engine checks a compiled surface with), kept on disk as the loops are."""
+    surface = compiled_surface(value_and_grad)
+
+    @njit(error_model="numpy")
+    def sample(points):
+        out = np.empty((points.shape[0], 3))
+        for i in range(points.shape[0]):
+            out[i, 0], out[i, 1], out[i, 2] = surface(points[i, 0], points[i, 1])
+        return out
+
+    keep_on_disk(sample, source_of(value_and_grad))
+    return sample
+
+
+@lru_cache(maxsize=64)
 def driver(
     value_and_grad: ScalarSurface,
     rule: ElementwiseRule,
@@ -40,7 +58,7 @@ def driver(
     noisy: bool,
     max_norm: float = 0.0,
     runtime_options: bool = False,
-) -> Callable[..., None]:
+) -> Any:  # numba's dispatcher: called as the loop, its .stats read
     """A compiled loop over updates ``t0`` to ``t1 - 1`` of one optimizer's walkers.
 
     ``options`` (the rule's NamedTuple of them) are compiled in, so that the
@@ -149,6 +167,17 @@ def driver(
                 elif status_step[k, i] > t0:
                     evals[k, i] += status_step[k, i] - t0
 
+    keep_on_disk(
+        advance,
+        source_of(value_and_grad),
+        source_of(rule.update),
+        (rule.state.__qualname__, rule.state._fields),
+        (scalars_type.__module__, scalars_type.__qualname__, scalars_type._fields),
+        options,
+        noisy,
+        max_norm,
+        runtime_options,
+    )
     return advance
 
 
