@@ -38,18 +38,26 @@ class BasinsJob(QObject):
         super().__init__(parent)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fogwalk-basins")
         self._generation = 0
+        self._asked: tuple[object, ...] | None = None  # what the last request depends on
         queued = Qt.ConnectionType.QueuedConnection  # answers arrive on the window's thread
         self._answered.connect(self._on_answered, queued)
         self._refused.connect(self._on_refused, queued)
 
-    def request(self, scene: Scene) -> None:
-        """Compute the basins of ``scene``'s first walking hiker, superseding any running."""
+    def request(self, scene: Scene) -> bool:
+        """Compute the basins of ``scene``'s first walking hiker, superseding any running;
+        False (and nothing done) when they are those already asked for: the starts,
+        colours, fog and playback of a scene do not change its basins."""
+        hiker = scene.walking[0] if scene.walking else None
+        steps = min(scene.steps, MAX_STEPS)
+        asked = (scene.surface, scene.domain, scene.dataset, hiker and hiker.spec, steps)
+        if asked == self._asked:
+            return False
+        self._asked = asked
         self._generation += 1
         generation = self._generation
-        if not scene.walking:
-            return
-        hiker = scene.walking[0]
-        scene = dataclasses.replace(scene, hikers=(hiker,), steps=min(scene.steps, MAX_STEPS))
+        if hiker is None:
+            return True
+        scene = dataclasses.replace(scene, hikers=(hiker,), steps=steps)
 
         def stop_if_superseded(done: int, total: int) -> None:
             if generation != self._generation:
@@ -68,10 +76,12 @@ class BasinsJob(QObject):
                 self._refused.emit(generation, str(error))
 
         self._executor.submit(job)
+        return True
 
     def cancel(self) -> None:
         """Stop the running request; nothing more is shown."""
         self._generation += 1
+        self._asked = None
 
     def shutdown(self) -> None:
         self.cancel()

@@ -196,16 +196,22 @@ class MainWindow(QMainWindow):
         if PLAYBACK in changes:
             self.loss_plot.set_clock(scene.clock, scene.costs)
         if (TERRAIN in changes or RUN in changes) and self.map_panel.show_basins_box.isChecked():
-            self._on_map_panel_basins_toggled(True)  # the old basins belong to the old scene
+            self._request_basins()
         self.controls.show_scene(scene)
         self._draw(force=True)
 
     def _on_map_panel_basins_toggled(self, on: bool) -> None:
-        self.map_panel.show_basins(None)
         if on:
-            self.basins_job.request(self.scene)
+            self._request_basins()
         else:
             self.basins_job.cancel()
+            self.map_panel.show_basins(None)
+
+    def _request_basins(self) -> None:
+        """Basins for this scene; the old ones go when they belonged to another (a moved
+        start or a colour changes nothing the basins depend on)."""
+        if self.basins_job.request(self.scene):
+            self.map_panel.show_basins(None)
 
     def _on_basins_job_failed(self, message: str) -> None:
         self.map_panel.show_basins_box.setChecked(False)

@@ -1,5 +1,5 @@
 """The map's Basins overlay: computed off the window's thread, coarse to fine, redone when the
-scene changes, gone when switched off."""
+scene's basins change (not when a start moves), gone when switched off."""
 
 from dataclasses import replace
 
@@ -34,6 +34,10 @@ def test_the_basins_are_drawn_over_the_map_and_follow_the_scene(window, qtbot):
     np.testing.assert_array_equal(window.map_panel.basins.image, basin_rgb(bmap, 0))
     # The map fills part of the plot (its aspect is kept): a tenth of the plot's pixels changed.
     qtbot.waitUntil(lambda: (np.abs(_map_pixels(window) - before).max(axis=-1) > 40).mean() > 0.1)
+
+    # A start placed on the map changes no basin: the overlay stays as it is.
+    window.apply(replace(window.scene, starts=((3.0, 2.0),)))
+    assert window.map_panel.basin_map is bmap and len(sides) == len(LEVELS)
 
     # Another hiker: the overlay is computed again for it.
     window.apply(replace(window.scene, hikers=(Hiker("sgd:lr=0.05", "#ff5a36"),)))

@@ -5,6 +5,8 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from fogwalk.core import get_surface, simulate
+from fogwalk.core.above.basins import compute_basins
+from fogwalk.core.scene import Hiker, Scene
 from fogwalk.ui.map_panel import MapPanel
 
 COLORS = ["#ff5a36", "#3de0ff"]
@@ -102,6 +104,17 @@ def test_clicking_the_map_places_the_start(panel, qtbot):
     (start,) = blocker.args[0]
     assert start == pytest.approx((1.5, -2.0), abs=tolerance(panel))
     assert panel.starts() == blocker.args[0]
+
+
+def test_clicking_the_basins_places_the_start_there(panel, qtbot):
+    scene = Scene(surface="himmelblau", hikers=(Hiker("newton", "#ff5a36"),), steps=200)
+    panel.show_basins(compute_basins(scene, (24, 24)))
+    with qtbot.waitSignal(panel.starts_changed, timeout=2000) as blocker:
+        qtbot.mouseClick(
+            panel.plot.viewport(), Qt.MouseButton.LeftButton, pos=pixel(panel, -2.5, 3.5)
+        )
+    (start,) = blocker.args[0]
+    assert start == pytest.approx((-2.5, 3.5), abs=tolerance(panel))
 
 
 def test_a_pattern_places_several_starts_in_the_domain(panel, qtbot):
