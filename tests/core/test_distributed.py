@@ -19,6 +19,9 @@ SPECS = ["adam:lr=0.05", "sgd:lr=0.01,grad_noise=1.0,seed=1", "newton"]
 GRID = (48, 40)
 
 
+TRIM = "MALLOC_TRIM_THRESHOLD_"
+
+
 @pytest.fixture(scope="module")
 def scene():
     return session.override(session.open_source("himmelblau"), optimizers=SPECS, steps=120)
@@ -39,6 +42,8 @@ def test_two_workers_give_the_serial_numbers(scene, serial) -> None:
     seen = []
     with dask_executor(workers=2) as executor:
         assert executor.workers == 2
+        # Allocating as this process does (Dask's trim setting pins glibc's mmap threshold).
+        assert set(executor.client.run(os.environ.get, TRIM).values()) == {os.environ.get(TRIM)}
         bmap = compute_basins(
             scene, GRID, chunk=160, executor=executor, progress=lambda d, t: seen.append((d, t))
         )
@@ -57,6 +62,7 @@ def test_a_killed_worker_loses_nothing_and_counts_nothing_twice(scene, serial) -
                 killed.append(pids[0])
 
         bmap = compute_basins(scene, GRID, chunk=160, executor=executor, progress=kill_one)
+        assert set(executor.client.run(os.environ.get, TRIM).values()) == {os.environ.get(TRIM)}
     assert killed
     _same(bmap, serial)
 

@@ -127,6 +127,8 @@ def dask_executor(
         Without dask, or when the scheduler cannot be reached.
     """
     distributed = import_distributed()
+    import dask  # installed with distributed
+
     with contextlib.ExitStack() as stack:
         if scheduler:
             try:
@@ -141,15 +143,22 @@ def dask_executor(
             count = workers or os.cpu_count() or 1
             if count < 1:
                 raise FogwalkError(f"--workers must be 1 or more, got {count}")
-            cluster = distributed.LocalCluster(
-                n_workers=count,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-                # Workers whose scheduler (this process) is gone close themselves.
-                death_timeout=CONNECT_SECONDS,
-            )
+            # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_ set, which also pins
+            # glibc's mmap threshold at 128 kB: every chunk's records were then mapped and
+            # faulted in afresh, and a worker walked at half this process's speed
+            # (bench/basins.py). Unset, workers allocate as this process does.
+            with dask.config.set(
+                {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+            ):
+                cluster = distributed.LocalCluster(
+                    n_workers=count,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                    # Workers whose scheduler (this process) is gone close themselves.
+                    death_timeout=CONNECT_SECONDS,
+                )
             stack.callback(cluster.close)
             client = distributed.Client(cluster, set_as_default=False)
             client.wait_for_workers(count, timeout=60 + 5 * count)
