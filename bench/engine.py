@@ -13,7 +13,9 @@ Measures, in one run:
   position, loss and gradient as the engine does;
 - a plain-Python loop over one walker;
 
-and prints walker-steps per second with the ratios. Each figure is the median
+and prints walker-steps per second with the ratios, and what a new process's
+first compiled run costs: with numba's cache empty (a fresh install) and with
+the loop on disk (every later process, each Dask worker). Each figure is the median
 of several interleaved repetitions. Before every timed run, each contender's
 alike, the bench touches and frees as much fresh memory as the engine
 records: on the virtual machines this runs on, the first touch of memory
@@ -29,6 +31,9 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
 # One thread for every library, set before NumPy or torch load their BLAS.
@@ -121,6 +126,22 @@ def run_torch_recording(points: np.ndarray, steps: int) -> float | None:
     return time.perf_counter() - begin
 
 
+FIRST_RUN = (
+    "import fogwalk; fogwalk.simulate('rosenbrock', ['adam:lr=0.01'], starts=[(-1.5, 2.0)], "
+    "steps=1, compiled=True)"
+)
+
+
+def first_run_seconds(cache: str) -> float:
+    """A new process importing fogwalk and running one compiled step, numba's cache in
+    ``cache``: the whole process, interpreter start included."""
+    begin = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", FIRST_RUN], env={**os.environ, "NUMBA_CACHE_DIR": cache}, check=True
+    )
+    return time.perf_counter() - begin
+
+
 def settle_memory(walkers: int, steps: int) -> None:
     """Touch and free what the engine will record, so that every run starts alike."""
     records = np.ones((steps + 1, walkers, 5))
@@ -184,6 +205,13 @@ def main() -> None:
     for name, value in rate.items():
         print(f"  {name:16s} {value / 1e6:8.2f} M walker-steps/s")
     print(f"  (compiling the loop once, before the runs: {compile_seconds:.2f} s)")
+    with tempfile.TemporaryDirectory() as cache:
+        fresh = first_run_seconds(cache)
+        on_disk = statistics.median(first_run_seconds(cache) for _ in range(3))
+    print(
+        f"  a new process's first compiled run: {fresh:.2f} s with numba's cache empty, "
+        f"{on_disk:.2f} s with the loop on disk"
+    )
     if "torch" in rate:
         print(f"  fogwalk / torch  = {rate['fogwalk'] / rate['torch']:.2f}x  (target >= 1.5x)")
         for name, what in [
