@@ -61,3 +61,17 @@ def private_settings(tmp_path_factory, monkeypatch):
 def user_config() -> Path:
     """The user's own configuration folder, as it was before the tests redirected it."""
     return REAL_CONFIG
+
+
+@pytest.fixture
+def video_frames():
+    """``video_frames(path)``: every frame of a video file, decoded by FFmpeg, as RGB arrays."""
+    import numpy as np
+    from imageio_ffmpeg import read_frames
+
+    def decode(path) -> list:
+        reader = read_frames(str(path))
+        width, height = next(reader)["size"]
+        return [np.frombuffer(frame, np.uint8).reshape(height, width, 3) for frame in reader]
+
+    return decode

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..core.above.zoom import ZOOM_FPS, ZOOM_FRAMES
 from ..core.errors import FogwalkError
 from . import _add_scene_arguments, _domain, _naming, _opened, _positive, _progress_bar
 
@@ -45,7 +46,21 @@ def add_parsers(commands) -> None:
         help="how close counts as reached (default 1%% of the region's longer side)",
     )  # fmt: skip
     basins.add_argument("--csv", action="store_true", help="also write the data as CSV")
-    basins.add_argument("-o", "--output", required=True, metavar="OUT.png", help="the picture")
+    basins.add_argument(
+        "-o", "--output", required=True, metavar="OUT.png|ZOOM.mp4",
+        help="the picture, or with --zoom-to the zoom's video (.mp4, .webm or .gif)",
+    )  # fmt: skip
+    basins.add_argument(
+        "--zoom-to", type=_domain, metavar="XMIN,XMAX,YMIN,YMAX",
+        help="a video diving from the region (or domain) into this one, a map per frame",
+    )  # fmt: skip
+    basins.add_argument(
+        "--frames", type=_positive, default=ZOOM_FRAMES, metavar="N",
+        help=f"frames of the zoom (default {ZOOM_FRAMES})",
+    )  # fmt: skip
+    basins.add_argument(
+        "--fps", type=float, default=ZOOM_FPS, help=f"of the zoom (default {ZOOM_FPS:g})"
+    )
     _add_cluster_arguments(basins)
 
     sweep = commands.add_parser(
@@ -192,6 +207,8 @@ def basins(args: argparse.Namespace) -> int:
     from ..core.above.files import write_basins
 
     _, scene = _opened(args.source, args)
+    if args.zoom_to:
+        return _basin_zoom(args, scene)
     paths = _outputs(args, (".npz", ".csv") if args.csv else (".npz",))
     started = time.monotonic()
     with _naming(args.source), _executor(args) as executor:
@@ -210,6 +227,44 @@ def basins(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _basin_zoom(args: argparse.Namespace, scene) -> int:
+    """``basins --zoom-to``: a video diving into a region, a basin map per frame."""
+    from ..core.above.zoom import basin_zoom, write_zoom_video, zoom_regions
+    from ..core.session import resolve_surface
+    from ..core.video import FORMATS, check_fps, check_target
+
+    if Path(args.output).suffix.lower() not in FORMATS:
+        raise FogwalkError(f"{args.output}: a zoom is a video: name it .mp4, .webm or .gif")
+    if args.csv:
+        raise FogwalkError("--csv writes one map's data; a zoom writes its video alone")
+    check_fps(args.fps)
+    check_target(args.output, args.overwrite)
+    started = time.monotonic()
+    with _naming(args.source):
+        regions = zoom_regions(
+            args.region or resolve_surface(scene).domain, args.zoom_to, args.frames
+        )
+        with _executor(args) as executor:
+            progress = None if args.quiet else _progress_bar(time.monotonic(), "chunks")
+            maps = basin_zoom(
+                scene, args.grid, regions, tol=args.tol, executor=executor, progress=progress,
+                chunk=args.chunk,
+            )  # fmt: skip
+            frames = write_zoom_video(maps, args.output, args.fps, overwrite=args.overwrite)
+    if not args.quiet:
+        print(
+            f"\nwrote {args.output}: {frames} frames from {_region(regions[0])} to "
+            f"{_region(regions[-1])}, in {time.monotonic() - started:.1f} s on "
+            f"{executor.workers} worker(s)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _region(region) -> str:
+    return "[{:.6g}, {:.6g}] x [{:.6g}, {:.6g}]".format(*region)
 
 
 def _axes(scene, args: argparse.Namespace) -> list:

@@ -101,6 +101,11 @@ def check_size(path: str | os.PathLike, width: int, height: int) -> None:
         )
 
 
+def check_fps(fps: float) -> None:
+    if not 0.1 <= fps <= 240:  # also NaN
+        raise FogwalkError(f"frame rate {fps} is out of range (0.1 to 240)")
+
+
 def check_target(path: str | os.PathLike, overwrite: bool) -> Path:
     """Refuse to clobber an existing file unless asked, and say when the folder is missing."""
     target = Path(path)
@@ -136,8 +141,7 @@ class VideoFile:
     ) -> None:
         self.kind = output_kind(path)
         check_size(path, width, height)
-        if not 0.1 <= fps <= 240:
-            raise FogwalkError(f"frame rate {fps} is out of range (0.1 to 240)")
+        check_fps(fps)
         self.target = check_target(path, overwrite)
         self.width, self.height, self.fps = width, height, fps
         self.frames = 0

@@ -77,6 +77,43 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, args, message) -> No
     assert len(err.strip().splitlines()) == 1 and not out.exists()
 
 
+def test_basins_zoom_into_a_boundary_as_a_video(capsys, tmp_path, video_frames) -> None:
+    out = tmp_path / "zoom.mp4"
+    code, _, err = run_cli(
+        capsys, "basins", "himmelblau", "-O", "newton", "--grid", "48", "--steps", "60",
+        "--zoom-to=-1.7,-1.3,-1.6,-1.4", "--frames", "4", "--fps", "8", "-o", out,
+        "--workers", "0",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "4 frames from [-5, 5] x [-5, 5] to [-1.7, -1.3] x [-1.6, -1.4]" in err
+    frames = video_frames(out)
+    assert len(frames) == 4
+    height, width, _ = frames[0].shape
+    assert width % 2 == 0 and height % 2 == 0
+    # The frames differ (the zoom moves) and each shows colours of the basins, not one fill.
+    assert np.abs(frames[0].astype(int) - frames[-1]).mean() > 5
+    assert all(len({tuple(p) for p in f.reshape(-1, 3)[::11] // 32}) > 5 for f in frames)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["zoom.mp4"]
+
+
+@pytest.mark.parametrize(
+    ("output", "extra", "message"),
+    [
+        ("zoom.png", [], "a zoom is a video"),
+        ("zoom.mp4", ["--csv"], "--csv writes one map's data"),
+        ("zoom.mp4", ["--frames", "1"], "at least 2 frames"),
+        ("zoom.mp4", ["--fps", "0"], "frame rate 0"),
+    ],
+)
+def test_bad_zooms_are_one_line_and_exit_2(capsys, tmp_path, output, extra, message) -> None:
+    code, _, err = run_cli(
+        capsys, "basins", "himmelblau", "--grid", "8", "--steps", "5", "--workers", "0",
+        "--zoom-to=-1,1,-1,1", "-o", tmp_path / output, *extra,
+    )  # fmt: skip
+    assert code == 2 and message in err, err
+    assert len(err.strip().splitlines()) == 1 and list(tmp_path.iterdir()) == []
+
+
 def test_the_picture_must_be_a_png(capsys, tmp_path) -> None:
     code, _, err = run_cli(capsys, "basins", "himmelblau", "-o", tmp_path / "b.jpg")
     assert code == 2 and "name it .png" in err

@@ -252,3 +252,22 @@ def test_a_stop_signal_stops_a_basin_map_and_its_dask_workers(tmp_path, signum):
         assert command.process.returncode == 128 + signum, command.stderr
         assert _cancelled_once(command.stderr), command.stderr
     assert list(folder.iterdir()) == []
+
+
+ZOOM = ("basins", "himmelblau", "-O", "newton", "--grid", "200", "--steps", "200",
+        "--chunk", "10000", "--zoom-to=-1.7,-1.3,-1.6,-1.4", "--frames", "40",
+        "--workers", "0")  # fmt: skip
+
+
+def test_a_stop_signal_stops_a_basin_zoom_and_its_encoder(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    command = Command(*ZOOM, "-o", str(folder / "zoom.mp4"))
+    # 4 chunks a frame, a progress line every 16: at the second line, frames are encoding.
+    command.wait_until(lambda: "32/160 chunks" in command.stderr, "frames being encoded")
+    children = _descendants(command.process.pid)
+    assert any("ffmpeg" in name for name in children.values()), children
+    command.stop(signal.SIGTERM, children)
+    assert command.process.returncode == 128 + signal.SIGTERM, command.stderr
+    assert _cancelled_once(command.stderr), command.stderr
+    assert list(folder.iterdir()) == []

@@ -91,6 +91,7 @@ def compute_basins(
     executor: Executor | None = None,
     progress: Progress | None = None,
     chunk: int | None = None,
+    places: Sequence[Attractor] = (),
 ) -> BasinMap:
     """The basin map of the scene's walking hikers over ``grid`` = ``(nx, ny)`` nodes.
 
@@ -109,6 +110,9 @@ def compute_basins(
     chunk
         Walkers per chunk (default: as many as fit 64 MB of records). The numbers do not
         depend on it.
+    places
+        Attractors known from an earlier map (a zoom's first frame): they come first, in
+        this order, so that each keeps its label and colour; default the surface's minima.
     """
     surface = resolve_surface(scene)
     nx, ny = grid
@@ -140,7 +144,7 @@ def compute_basins(
         for lo in range(0, len(starts), size)
     ]
     ends = Ends.join((executor or Serial()).map(walk, chunks, progress))
-    labels, attractors = label_ends(surface, ends, scene.steps, tol)
+    labels, attractors = label_ends(surface, ends, scene.steps, tol, places)
     shape = (len(specs), ny, nx)
     return BasinMap(
         surface=surface.label,
@@ -158,15 +162,16 @@ def compute_basins(
 
 
 def label_ends(
-    surface: Surface, ends: Ends, steps: int, tol: float
+    surface: Surface, ends: Ends, steps: int, tol: float, places: Sequence[Attractor] = ()
 ) -> tuple[np.ndarray, tuple[Attractor, ...]]:
     """Each walk's label (an attractor's index, or DIVERGED, UNSETTLED, ELSEWHERE) and the
-    attractors: the surface's known minima first, then clusters by how many ended there."""
+    attractors: ``places`` (default the surface's known minima) first, then clusters by how
+    many ended there."""
     xy, status = ends.xy.reshape(-1, 2), ends.status.ravel()
     labels = np.full(len(xy), UNSETTLED, dtype=np.int64)
     labels[status == Status.DIVERGED] = DIVERGED
     known = () if getattr(surface, "game", False) else surface.minima
-    attractors = [Attractor(m.x, m.y, MINIMUM, m.value, True) for m in known]
+    attractors = list(places) or [Attractor(m.x, m.y, MINIMUM, m.value, True) for m in known]
     if attractors:
         centres = np.array([(a.x, a.y) for a in attractors])
         distance = np.abs(xy[:, None, :] - centres[None]).max(axis=-1)

@@ -75,11 +75,9 @@ def basin_picture(bmap: BasinMap) -> Image.Image:
     title, small = font(20), font(14)
     left, top = MARGIN + 52, MARGIN + 34
     key_rows = _key_entries(bmap)
-    key_height = 26 * math.ceil(len(key_rows) / max(1, (count * (width + GAP)) // 260)) + 40
-    image = Image.new(
-        "RGB", (left + count * (width + GAP) - GAP + MARGIN, top + height + 30 + key_height),
-        BACKGROUND,
-    )  # fmt: skip
+    image_width = left + count * (width + GAP) - GAP + MARGIN
+    key_height = _key_height(key_rows, left, image_width - MARGIN)
+    image = Image.new("RGB", (image_width, top + height + 34 + key_height), BACKGROUND)
     draw = ImageDraw.Draw(image)
     colors = attractor_colors(len(bmap.attractors))
     for k, label in enumerate(bmap.optimizers):
@@ -158,6 +156,30 @@ def _key_entries(bmap: BasinMap) -> list[tuple[str, Color, str]]:
     return entries
 
 
+def _key_places(
+    entries: list[tuple[str, Color, str]], left: int, right: int
+) -> list[tuple[int, int]]:
+    """Where each key entry goes, relative to the key's top: in rows, as many as fit."""
+    small = font(14)
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    x, y, places = left, 0, []
+    for _, _, text in entries:
+        width = 26 + int(measure.textlength(text, font=small)) + 22
+        if x + width > right and x > left:
+            x, y = left, y + 26
+        places.append((x, y))
+        x += width
+    return places
+
+
+KEY_NOTE_HEIGHT = 40  # the two lines under the key: how to read brightness and symbols
+
+
+def _key_height(entries: list[tuple[str, Color, str]], left: int, right: int) -> int:
+    places = _key_places(entries, left, right)
+    return (places[-1][1] + 26 if places else 0) + KEY_NOTE_HEIGHT + 6
+
+
 def _draw_key(
     draw: ImageDraw.ImageDraw,
     entries: list[tuple[str, Color, str]],
@@ -167,16 +189,15 @@ def _draw_key(
 ) -> None:
     """The key: a symbol and its text per entry, in rows, then how to read brightness."""
     small = font(14)
-    x, y = origin
-    for kind, color, text in entries:
-        width = 26 + int(draw.textlength(text, font=small)) + 22
-        if x + width > right and x > origin[0]:
-            x, y = origin[0], y + 26
+    places = _key_places(entries, origin[0], right)
+    for (kind, color, text), (x, dy) in zip(entries, places, strict=True):
+        y = origin[1] + dy
         if kind == "swatch":
             draw.rectangle((x, y + 2, x + 14, y + 16), fill=color, outline=MUTED)
         else:
             _symbol(draw, kind, x + 7, y + 9, 7, color)
         draw.text((x + 22, y + 2), text, fill=TEXT, font=small)
-        x += width
-    note = f"brighter: settled sooner (0 to {steps} steps); the symbols mark where walkers ended"
-    draw.text((origin[0], y + 28), note, fill=MUTED, font=small)
+    y = origin[1] + (places[-1][1] + 26 if places else 0)
+    # Two lines, so that a single narrow panel's key keeps it whole.
+    note = f"brighter: settled sooner (0 to {steps} steps)\nthe symbols mark where walkers ended"
+    draw.multiline_text((origin[0], y + 2), note, fill=MUTED, font=small, spacing=4)
