@@ -28,7 +28,7 @@ def test_the_regions_shrink_steadily_from_the_start_into_the_end():
     ("start", "end", "frames", "message"),
     [
         (START, END, 1, "at least 2 frames"),
-        (START, (1.0, 1.0, 0.0, 1.0), 5, "the zoom's end region"),
+        (START, (1.0, 1.0, 0.0, 1.0), 5, r"the zoom's end region \(1.0, 1.0, 0.0, 1.0\)"),
         ((0.0, 1.0, 2.0, 1.0), END, 5, "the zoom's start region"),
     ],
 )

@@ -33,9 +33,10 @@ def zoom_regions(start: Sequence[float], end: Sequence[float], frames: int) -> l
     """``frames`` regions from ``start`` to ``end`` (each ``xmin, xmax, ymin, ymax``)."""
     if frames < 2:
         raise FogwalkError(f"a zoom needs at least 2 frames, got {frames}")
-    for name, (xmin, xmax, ymin, ymax) in (("start", start), ("end", end)):
+    for name, region in (("start", start), ("end", end)):
+        xmin, xmax, ymin, ymax = region
         if not (xmin < xmax and ymin < ymax):
-            raise FogwalkError(f"the zoom's {name} region {tuple(start)} is empty")
+            raise FogwalkError(f"the zoom's {name} region {tuple(region)} is empty")
     x0, x1, y0, y1 = start
     u0, u1, v0, v1 = end
     width, height = x1 - x0, y1 - y0
