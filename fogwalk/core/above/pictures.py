@@ -76,7 +76,7 @@ def basin_picture(bmap: BasinMap) -> Image.Image:
     left, top = MARGIN + 52, MARGIN + 34
     key_rows = _key_entries(bmap)
     image_width = left + count * (width + GAP) - GAP + MARGIN
-    key_height = _key_height(key_rows, left, image_width - MARGIN)
+    key_height = _key_layout(key_rows, left, image_width - MARGIN)[1] + KEY_NOTE_HEIGHT
     image = Image.new("RGB", (image_width, top + height + 34 + key_height), BACKGROUND)
     draw = ImageDraw.Draw(image)
     colors = attractor_colors(len(bmap.attractors))
@@ -156,10 +156,11 @@ def _key_entries(bmap: BasinMap) -> list[tuple[str, Color, str]]:
     return entries
 
 
-def _key_places(
+def _key_layout(
     entries: list[tuple[str, Color, str]], left: int, right: int
-) -> list[tuple[int, int]]:
-    """Where each key entry goes, relative to the key's top: in rows, as many as fit."""
+) -> tuple[list[tuple[int, int]], int]:
+    """Where each key entry goes, relative to the key's top (in rows, as many as fit),
+    and the rows' height."""
     small = font(14)
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     x, y, places = left, 0, []
@@ -169,15 +170,10 @@ def _key_places(
             x, y = left, y + 26
         places.append((x, y))
         x += width
-    return places
+    return places, (y + 26 if places else 0)
 
 
-KEY_NOTE_HEIGHT = 40  # the two lines under the key: how to read brightness and symbols
-
-
-def _key_height(entries: list[tuple[str, Color, str]], left: int, right: int) -> int:
-    places = _key_places(entries, left, right)
-    return (places[-1][1] + 26 if places else 0) + KEY_NOTE_HEIGHT + 6
+KEY_NOTE_HEIGHT = 46  # the two lines under the key: how to read brightness and symbols
 
 
 def _draw_key(
@@ -189,7 +185,7 @@ def _draw_key(
 ) -> None:
     """The key: a symbol and its text per entry, in rows, then how to read brightness."""
     small = font(14)
-    places = _key_places(entries, origin[0], right)
+    places, rows_height = _key_layout(entries, origin[0], right)
     for (kind, color, text), (x, dy) in zip(entries, places, strict=True):
         y = origin[1] + dy
         if kind == "swatch":
@@ -197,7 +193,7 @@ def _draw_key(
         else:
             _symbol(draw, kind, x + 7, y + 9, 7, color)
         draw.text((x + 22, y + 2), text, fill=TEXT, font=small)
-    y = origin[1] + (places[-1][1] + 26 if places else 0)
+    y = origin[1] + rows_height
     # Two lines, so that a single narrow panel's key keeps it whole.
     note = f"brighter: settled sooner (0 to {steps} steps)\nthe symbols mark where walkers ended"
     draw.multiline_text((origin[0], y + 2), note, fill=MUTED, font=small, spacing=4)

@@ -145,12 +145,11 @@ def walk(walks: Walks) -> Ends:
         below = (run.loss <= walks.target) & (rows[:, None, None] <= end)
         reached = np.where(below.any(axis=0), np.argmax(below, axis=0), -1)
     spent_by = (run.measured(np.maximum(reached, 0)) - run.measured(0)) @ weights
-    within = rows[:, None, None] <= end
-    mean_loss = (
-        run.loss.mean(axis=0)
-        if walks.budget is None
-        else (run.loss * within).sum(axis=0) / within.sum(axis=0)
-    )
+    if walks.budget is None:  # every walk runs to the last row
+        mean_loss = run.loss.mean(axis=0)
+    else:
+        within = rows[:, None, None] <= end
+        mean_loss = (run.loss * within).sum(axis=0) / within.sum(axis=0)
     return Ends(
         xy=xy,
         loss=loss,
