@@ -62,6 +62,15 @@ def arrival(x, y, f, gx, gy, moved, xmin, xmax, ymin, ymax, gtol2, xtol):
     return 2 - fine * (2 - still)
 
 
+def arrival_paid(optimizer: Optimizer) -> np.ndarray:
+    """What a running walker of ``optimizer`` pays on arriving at a point, counts by kind of
+    :data:`~fogwalk.core.measurements.KINDS`: a gradient, or (feeling only the height)
+    nothing, as its probe pays for what it measures."""
+    paid = np.zeros(len(KINDS), dtype=np.int64)
+    paid[GRADIENT] = 0 if optimizer.definition.zeroth_order else 1
+    return paid
+
+
 @dataclass(frozen=True, eq=False)
 class Run:
     """A finished (or partly computed) simulation.
@@ -187,6 +196,10 @@ class Engine:
     makes the compiled loop read the optimizers' options at run time, so that
     one loop serves every configuration of a rule (a sweep's or a tuning's
     chunks, each of a few configurations never seen before).
+
+    ``records=False`` keeps no history: the positions, losses and gradients
+    have two rows, used in turn, and the compiled loop (required then) tallies
+    what :mod:`fogwalk.core.compiled.ends` needs to tell how each walk ended.
     """
 
     def __init__(
@@ -203,6 +216,7 @@ class Engine:
         compiled: bool | None = None,
         first_walker: int = 0,
         shared_loop: bool = False,
+        records: bool = True,
     ) -> None:
         if isinstance(optimizers, str | Optimizer):
             optimizers = [optimizers]
@@ -218,22 +232,22 @@ class Engine:
         self.gtol, self.xtol = gtol, xtol
         self.first_walker = int(first_walker)
         self.shared_loop = shared_loop
+        self.records = records
         xmin, xmax, ymin, ymax = self.surface.domain
         margin_x, margin_y = escape * (xmax - xmin), escape * (ymax - ymin)
         self.bounds = (xmin - margin_x, xmax + margin_x, ymin - margin_y, ymax + margin_y)
 
         k, w = len(self.optimizers), len(self.starts)
-        self.xy = np.empty((self.steps + 1, k, w, 2))
-        self.loss = np.empty((self.steps + 1, k, w))
-        self.grad = np.empty((self.steps + 1, k, w, 2))
+        rows = self.steps + 1 if records else 2
+        self.xy = np.empty((rows, k, w, 2))
+        self.loss = np.empty((rows, k, w))
+        self.grad = np.empty((rows, k, w, 2))
         self.status = np.zeros((k, w), dtype=np.uint8)
         self.status_step = np.full((k, w), -1, dtype=np.int64)
         self.ledger = Ledger(self.steps, k, w)
-        # What a running walker pays on arriving at a point: a gradient, or (feeling only the
-        # height) nothing, as its probe pays for what it measures.
         self._arrival = np.zeros((k, len(KINDS)), dtype=np.int64)
         for i, optimizer in enumerate(self.optimizers):
-            self._arrival[i, GRADIENT] = 0 if optimizer.definition.zeroth_order else 1
+            self._arrival[i] = arrival_paid(optimizer)
             self.ledger.record_alike(i, 0, 0, self._arrival[i])
         self.xy[0] = self.starts
         self._lanes = [
@@ -252,7 +266,9 @@ class Engine:
                 f"({x:g}, {y:g})"
             )
         self.computed = 0
-        self._compiled = self._compile(compiled)
+        if not records and compiled is False:
+            raise FogwalkError("a walk without records runs only in the compiled loop")
+        self._compiled = self._compile(True if not records else compiled)
 
     def _compile(self, mode: bool | None) -> CompiledRun | None:
         """The compiled loop this run uses, or None for the NumPy lanes."""
@@ -278,6 +294,11 @@ class Engine:
     def compiled(self) -> bool:
         """Whether this run steps in numba's compiled loop rather than NumPy's."""
         return self._compiled is not None
+
+    @property
+    def compiled_run(self) -> CompiledRun | None:
+        """The compiled loops this run steps in, or None for the NumPy lanes."""
+        return self._compiled
 
     @property
     def done(self) -> bool:
@@ -418,6 +439,8 @@ class Engine:
 
     def result(self) -> Run:
         """The run so far (views of the engine's arrays, valid up to ``computed``)."""
+        if not self.records:
+            raise FogwalkError("a walk without records has no run to give: see its ends")
         return Run(
             self.surface,
             self.optimizers,

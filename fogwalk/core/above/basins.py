@@ -19,11 +19,12 @@ from ..distributed import Executor, Progress, Serial
 from ..end_states import MINIMUM, stop_kinds
 from ..engine import Status
 from ..errors import FogwalkError
+from ..optimizers import make_optimizer
 from ..scene import Scene
 from ..session import resolve_surface
 from ..sizes import check_field_size
 from ..surfaces import Surface
-from .walks import Ends, Walks, chunk_size, walk
+from .walks import Ends, Walks, chunk_size, walk, without_records
 
 DIVERGED, UNSETTLED, ELSEWHERE = -1, -2, -3
 """Labels that are no attractor: ran away, still moving at the end, stopped at one of
@@ -108,8 +109,8 @@ def compute_basins(
     progress
         ``progress(done, total)`` as chunks finish.
     chunk
-        Walkers per chunk (default: as many as fit 64 MB of records). The numbers do not
-        depend on it.
+        Walkers per chunk (default: as many as fit 64 MB of records, or of tallies for
+        walks without records). The numbers do not depend on it.
     places
         Attractors known from an earlier map (a zoom's first frame): they come first, in
         this order, so that each keeps its label and colour; default the surface's minima.
@@ -129,7 +130,8 @@ def compute_basins(
     if not tol > 0:
         raise FogwalkError(f"the tolerance must be positive, got {tol}")
     x, y, starts = grid_nodes(region, nx, ny)
-    size = chunk or chunk_size(scene.steps, len(specs))
+    records = not without_records(surface, [make_optimizer(spec) for spec in specs])
+    size = chunk or chunk_size(scene.steps, len(specs), records)
     chunks = [
         Walks(
             scene.surface,

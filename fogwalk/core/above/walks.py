@@ -11,20 +11,26 @@ chunk's run-wide offset keys the random parts (see the engine's ``first_walker``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
-from ..engine import Engine
-from ..measurements import Costs
-from ..optimizers import make_optimizer
+from ..engine import Engine, Run, arrival_paid
+from ..measurements import Costs, measured_at
+from ..optimizers import Optimizer, make_optimizer
 from ..scene import Scene
 from ..session import resolve_surface
 from ..sizes import RECORD_BYTES
+from ..surfaces import Surface
 
 # Memory a chunk's per-step records may take: its walkers are chosen to fit.
 CHUNK_BYTES = 64 * 2**20
 MAX_CHUNK = 16384
+# What a walk without records keeps per walker and step, at most: its tally's box and
+# snapshot (up to four state values per coordinate) every SPAN steps.
+TALLY_BYTES = 8 * (4 + 5 + 2 * 4) // 32 + 1
 
 
 @dataclass(frozen=True)
@@ -97,20 +103,38 @@ class Ends:
         )
 
 
-def chunk_size(steps: int, optimizers: int = 1) -> int:
-    """Walkers per chunk, so that a chunk's records fit :data:`CHUNK_BYTES`."""
-    per_walker = RECORD_BYTES * (steps + 1) * max(1, optimizers)
+def chunk_size(steps: int, optimizers: int = 1, records: bool = True) -> int:
+    """Walkers per chunk, so that a chunk's records (or, for walks without records, its
+    tallies) fit :data:`CHUNK_BYTES`."""
+    per_step = RECORD_BYTES if records else TALLY_BYTES
+    per_walker = per_step * (steps + 1) * max(1, optimizers)
     return int(np.clip(CHUNK_BYTES // per_walker, 64, MAX_CHUNK))
 
 
-def walk(walks: Walks) -> Ends:
-    """Run one chunk and reduce it to its walks' ends (called on a worker)."""
+def without_records(surface: Surface, optimizers: Sequence[Optimizer]) -> bool:
+    """Whether these walks run in the compiled loop that keeps no records (see
+    :mod:`fogwalk.core.compiled.ends`): whenever it can run them, in every chunk alike."""
     from ..compiled import unsupported
 
+    return unsupported(surface, optimizers) is None and _have_numba()
+
+
+def walk(walks: Walks, records: bool | None = None) -> Ends:
+    """Run one chunk and reduce it to its walks' ends (called on a worker).
+
+    The walks keep no per-step records whenever the compiled loop can run them
+    (``records=None``; True keeps them, as the NumPy lanes always do): both
+    give the same ends, but for the last bits of ``mean_loss`` (summed in
+    another order).
+    """
     scene = Scene(surface=walks.surface, domain=walks.domain, dataset=walks.dataset)
     surface = resolve_surface(scene)
     optimizers = [make_optimizer(spec) for spec in walks.specs]
-    compiled = unsupported(surface, optimizers) is None and _have_numba()
+    compiled = without_records(surface, optimizers)
+    if compiled and not records:
+        last = _last_affordable_step(walks, optimizers)
+        if last is not None:
+            return _walk_without_records(walks, surface, optimizers, last)
     engine = Engine(
         surface,
         optimizers,
@@ -121,7 +145,67 @@ def walk(walks: Walks) -> Ends:
         shared_loop=walks.shared_loop,
     )
     engine.advance(engine.steps)
-    run = engine.result()
+    return _ends_of_run(engine.result(), walks)
+
+
+def _last_affordable_step(walks: Walks, optimizers: Sequence[Optimizer]) -> int | None:
+    """The last step a running walker can pay for within the budget (every step, without
+    one); None when the optimizers pay differently a step (the records then tell)."""
+    paid = {tuple(arrival_paid(optimizer)) for optimizer in optimizers}
+    if walks.budget is None:
+        return walks.steps
+    if len(paid) != 1:
+        return None
+    # As _ends_of_run prices a running walker's rows: its counts by the weights.
+    rows = np.arange(walks.steps + 1)[:, None] * np.array(paid.pop())
+    cost = rows @ np.asarray(walks.weights, dtype=float)
+    return int((cost <= walks.budget + 1e-9).sum() - 1)
+
+
+def _walk_without_records(
+    walks: Walks, surface: Surface, optimizers: Sequence[Optimizer], last: int
+) -> Ends:
+    """The chunk walked to step ``last`` by the compiled loop without records.
+
+    A walker still running there ends there; one that stopped before runs, as
+    its records would say, to the last step, frozen where it stopped.
+    """
+    from ..compiled.ends import walk_ends
+
+    engine = Engine(
+        surface,
+        optimizers,
+        walks.starts,
+        last,
+        first_walker=walks.first,
+        shared_loop=walks.shared_loop,
+        records=False,
+    )
+    ended = walk_ends(engine, walks.tol, walks.target)
+    running = ended.status_step < 0
+    end = np.where(running, last, walks.steps)
+    weights = np.asarray(walks.weights, dtype=float)
+    ledger = engine.ledger
+    measured = partial(measured_at, ledger.per_step, tuple(ledger.dense), ended.status_step, last)
+    spent_by = (measured(np.maximum(ended.reached, 0)) - measured(0)) @ weights
+    # The rows after ``last`` of a stopped walker repeat its last loss.
+    mean_loss = (ended.loss_sum + (end - last) * ended.loss) / (end + 1)
+    return Ends(
+        xy=ended.xy,
+        loss=ended.loss,
+        status=ended.status,
+        stopped=ended.status_step,
+        settled=ended.settled,
+        evaluations=measured(ended.settled)[..., :-1].sum(axis=-1),
+        reached=ended.reached,
+        spent=(measured(end) - measured(0)) @ weights,
+        reached_spent=np.where(ended.reached >= 0, spent_by, np.nan),
+        mean_loss=mean_loss,
+    )
+
+
+def _ends_of_run(run: Run, walks: Walks) -> Ends:
+    """A recorded run reduced to its walks' ends."""
     weights = np.asarray(walks.weights, dtype=float)
     rows = np.arange(run.steps + 1)
     shape = run.status.shape

@@ -36,11 +36,13 @@ class FormulaSurface(Protocol):
     def scalar_value_and_grad(self) -> ScalarSurface: ...
 
 
-# Walker-steps from which the engine compiles on its own. A process's first compiled run
-# costs about 0.8 s (numba's import and set-up) when its loop is on disk (see .disk), 4-5 s
-# when it compiles it; the loop saves 0.8 s over some 47 M walker-steps (63 M/s against
-# NumPy's 30 M/s). A fixed threshold: a run takes the same path whatever ran before it.
-AUTO_WORK = 2**26
+# Walker-steps from which the engine compiles on its own (8.4 M: 65,536 walkers x 128
+# steps). The loop runs about 3x as fast as the NumPy lanes; a process's first compiled run
+# pays about 0.8 s once (numba's import and set-up) when its loop is on disk (see .disk),
+# 5-9 s once per install when it compiles it. So a lone run of this size in a new process
+# is some 0.4 s slower than in NumPy, and every later one 3x faster. A fixed threshold: a
+# run takes the same path whatever ran before it.
+AUTO_WORK = 2**23
 
 # Optimizers of one rule in a run from which they share one loop (see CompiledRun).
 SHARED_RULE = 8
@@ -93,12 +95,18 @@ class CompiledRun:
                 engine.first_walker,
                 runtime_options=engine.shared_loop
                 or sharing[optimizer.algorithm.rule] >= SHARED_RULE,
+                tallied=not engine.records,
             )
             for k, optimizer in enumerate(engine.optimizers)
         ]
         for compiled in self._optimizers:
             # Compiles the loop now, running no step; an error here is a bug in a kernel.
             self._run(engine, compiled, 0, 0)
+
+    @property
+    def optimizers(self) -> list[CompiledOptimizer]:
+        """Each optimizer's loop, state and (for a walk without records) tally."""
+        return self._optimizers
 
     @property
     def from_disk(self) -> bool:
@@ -130,12 +138,21 @@ class CompiledRun:
             compiled.k,
             t0,
             t1,
-            np.array(engine.bounds, dtype=float),
-            float(engine.gtol) ** 2,
-            float(engine.xtol),
-            -1.0 if engine.game else 1.0,
+            *limits(engine),
             compiled.options,
+            compiled.tally,
         )
+
+
+def limits(engine: Engine) -> tuple[np.ndarray, float, float, float]:
+    """What a compiled loop reads of the engine's rules: its escape bounds, ``gtol**2``,
+    ``xtol``, and the sign the optimizers see of the y slope (-1 on a game)."""
+    return (
+        np.array(engine.bounds, dtype=float),
+        float(engine.gtol) ** 2,
+        float(engine.xtol),
+        -1.0 if engine.game else 1.0,
+    )
 
 
 def _check_surface(
