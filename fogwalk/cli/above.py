@@ -54,13 +54,7 @@ def add_parsers(commands) -> None:
         "--zoom-to", type=_domain, metavar="XMIN,XMAX,YMIN,YMAX",
         help="a video diving from the region (or domain) into this one, a map per frame",
     )  # fmt: skip
-    basins.add_argument(
-        "--frames", type=_positive, default=ZOOM_FRAMES, metavar="N",
-        help=f"frames of the zoom (default {ZOOM_FRAMES})",
-    )  # fmt: skip
-    basins.add_argument(
-        "--fps", type=float, default=ZOOM_FPS, help=f"of the zoom (default {ZOOM_FPS:g})"
-    )
+    _add_zoom_arguments(basins)
     _add_cluster_arguments(basins)
 
     sweep = commands.add_parser(
@@ -81,7 +75,8 @@ def add_parsers(commands) -> None:
     )  # fmt: skip
     sweep.add_argument(
         "--zoom", metavar="LOW:HIGH[,LOW:HIGH]",
-        help="a closer look: new ends for each --vary, at the same resolution",
+        help="a closer look: new ends for each --vary, at the same resolution; with a video "
+        "as OUT, the ends the zoom dives into from the --vary ranges, a map per frame",
     )  # fmt: skip
     sweep.add_argument(
         "--metric", choices=("loss", "steps"), default="loss",
@@ -92,9 +87,23 @@ def add_parsers(commands) -> None:
         help="with --metric steps: the target is the best known loss plus this (default 1e-6)",
     )  # fmt: skip
     sweep.add_argument("--csv", action="store_true", help="also write the data as CSV")
-    sweep.add_argument("-o", "--output", required=True, metavar="OUT.png", help="the picture")
+    sweep.add_argument(
+        "-o", "--output", required=True, metavar="OUT.png|ZOOM.mp4",
+        help="the picture, or with --zoom the zoom's video (.mp4, .webm or .gif)",
+    )  # fmt: skip
+    _add_zoom_arguments(sweep)
     _add_cluster_arguments(sweep)
     _add_tune_parser(commands)
+
+
+def _add_zoom_arguments(parser) -> None:
+    parser.add_argument(
+        "--frames", type=_positive, default=ZOOM_FRAMES, metavar="N",
+        help=f"frames of the zoom (default {ZOOM_FRAMES})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--fps", type=float, default=ZOOM_FPS, help=f"of the zoom (default {ZOOM_FPS:g})"
+    )
 
 
 def _add_tune_parser(commands) -> None:
@@ -231,16 +240,11 @@ def basins(args: argparse.Namespace) -> int:
 
 def _basin_zoom(args: argparse.Namespace, scene) -> int:
     """``basins --zoom-to``: a video diving into a region, a basin map per frame."""
-    from ..core.above.zoom import basin_zoom, write_zoom_video, zoom_regions
+    from ..core.above.pictures import basin_picture
+    from ..core.above.zoom import basin_zoom, zoom_regions
     from ..core.session import resolve_surface
-    from ..core.video import FORMATS, check_fps, check_target
 
-    if Path(args.output).suffix.lower() not in FORMATS:
-        raise FogwalkError(f"{args.output}: a zoom is a video: name it .mp4, .webm or .gif")
-    if args.csv:
-        raise FogwalkError("--csv writes one map's data; a zoom writes its video alone")
-    check_fps(args.fps)
-    check_target(args.output, args.overwrite)
+    _check_zoom_output(args)
     started = time.monotonic()
     with _naming(args.source):
         regions = zoom_regions(
@@ -252,14 +256,8 @@ def _basin_zoom(args: argparse.Namespace, scene) -> int:
                 scene, args.grid, regions, tol=args.tol, executor=executor, progress=progress,
                 chunk=args.chunk,
             )  # fmt: skip
-            frames = write_zoom_video(maps, args.output, args.fps, overwrite=args.overwrite)
-    if not args.quiet:
-        print(
-            f"\nwrote {args.output}: {frames} frames from {_region(regions[0])} to "
-            f"{_region(regions[-1])}, in {time.monotonic() - started:.1f} s on "
-            f"{executor.workers} worker(s)",
-            file=sys.stderr,
-        )
+            frames = _write_zoom(args, (basin_picture(bmap) for bmap in maps))
+    _report_zoom(args, frames, _region(regions[0]), _region(regions[-1]), started, executor)
     return 0
 
 
@@ -267,23 +265,92 @@ def _region(region) -> str:
     return "[{:.6g}, {:.6g}] x [{:.6g}, {:.6g}]".format(*region)
 
 
+def _is_video(path: str) -> bool:
+    from ..core.video import FORMATS
+
+    return Path(path).suffix.lower() in FORMATS
+
+
+def _check_zoom_output(args: argparse.Namespace) -> None:
+    """Refuse a zoom's bad output before any walk: not a video, --csv, a bad --fps, a file
+    in the way."""
+    from ..core.video import check_fps, check_target
+
+    if not _is_video(args.output):
+        raise FogwalkError(f"{args.output}: a zoom is a video: name it .mp4, .webm or .gif")
+    if args.csv:
+        raise FogwalkError("--csv writes one map's data; a zoom writes its video alone")
+    check_fps(args.fps)
+    check_target(args.output, args.overwrite)
+
+
+def _write_zoom(args: argparse.Namespace, pictures) -> int:
+    from ..core.above.zoom import write_zoom_video
+
+    return write_zoom_video(pictures, args.output, args.fps, overwrite=args.overwrite)
+
+
+def _report_zoom(args, frames: int, first: str, last: str, started: float, executor) -> None:
+    if not args.quiet:
+        print(
+            f"\nwrote {args.output}: {frames} frames from {first} to {last}, in "
+            f"{time.monotonic() - started:.1f} s on {executor.workers} worker(s)",
+            file=sys.stderr,
+        )
+
+
 def _axes(scene, args: argparse.Namespace) -> list:
-    """The --vary axes of the scene's first hiker, with --zoom's ends."""
+    """The --vary axes of the scene's first hiker (with --zoom's ends, for a picture)."""
     from ..core.above.sweep import parse_axis, zoom
 
     optimizer = scene.walking[0].optimizer
     axes = [parse_axis(optimizer, text) for text in args.vary]
-    if args.zoom:
-        ranges = args.zoom.split(",")
-        if len(ranges) != len(axes):
-            raise FogwalkError(f"--zoom {args.zoom!r} needs one LOW:HIGH per --vary ({len(axes)})")
-        for i, text in enumerate(ranges):
-            try:
-                low, high = (float(v) for v in text.split(":"))
-            except ValueError:
-                raise FogwalkError(f"--zoom {text!r} is not LOW:HIGH") from None
+    if args.zoom and not _is_video(args.output):
+        for i, (low, high) in enumerate(_zoom_ends(args, len(axes))):
             axes[i] = zoom(optimizer, axes[i], low, high)
     return axes
+
+
+def _zoom_ends(args: argparse.Namespace, count: int) -> list[tuple[float, float]]:
+    """--zoom's ``LOW:HIGH`` ranges, one per --vary."""
+    ranges = args.zoom.split(",")
+    if len(ranges) != count:
+        raise FogwalkError(f"--zoom {args.zoom!r} needs one LOW:HIGH per --vary ({count})")
+    ends = []
+    for text in ranges:
+        try:
+            low, high = (float(v) for v in text.split(":"))
+        except ValueError:
+            raise FogwalkError(f"--zoom {text!r} is not LOW:HIGH") from None
+        ends.append((low, high))
+    return ends
+
+
+def _sweep_zoom(args: argparse.Namespace, scene, axes: list) -> int:
+    """``sweep --zoom ... -o ZOOM.mp4``: a video diving from the --vary ranges into --zoom's."""
+    from ..core.above.zoom import sweep_zoom, sweep_zoom_pictures, zoom_axes
+
+    if not args.zoom:
+        raise FogwalkError(f"{args.output}: a video is a zoom's: give --zoom, where it dives")
+    _check_zoom_output(args)
+    started = time.monotonic()
+    frames_axes = zoom_axes(
+        scene.walking[0].optimizer, axes, _zoom_ends(args, len(axes)), args.frames
+    )
+    with _naming(args.source), _executor(args) as executor:
+        progress = None if args.quiet else _progress_bar(time.monotonic(), "chunks")
+        maps = sweep_zoom(
+            scene, frames_axes, metric=args.metric, ftol=args.ftol, executor=executor,
+            progress=progress, chunk=args.chunk,
+        )  # fmt: skip
+        frames = _write_zoom(args, sweep_zoom_pictures(maps))
+    first, last = (_ranges(axes) for axes in (frames_axes[0], frames_axes[-1]))
+    _report_zoom(args, frames, first, last, started, executor)
+    return 0
+
+
+def _ranges(axes) -> str:
+    return " x ".join(f"{axis.name} [{axis.values[0]:.6g}, {axis.values[-1]:.6g}]" for axis in axes)
 
 
 def sweep(args: argparse.Namespace) -> int:
@@ -292,6 +359,8 @@ def sweep(args: argparse.Namespace) -> int:
 
     _, scene = _opened(args.source, args)
     axes = _axes(scene, args)
+    if _is_video(args.output):
+        return _sweep_zoom(args, scene, axes)
     paths = _outputs(args, (".npz", ".csv") if args.csv else (".npz",))
     started = time.monotonic()
     with _naming(args.source), _executor(args) as executor:

@@ -150,6 +150,42 @@ def test_sweep_zooms_into_a_region(capsys, tmp_path) -> None:
     assert len(values) == 16 and values[0] == pytest.approx(0.05)
 
 
+def test_sweep_zoom_into_a_trainability_boundary_as_a_video(capsys, tmp_path, video_frames):
+    out = tmp_path / "zoom.webm"
+    code, _, err = run_cli(
+        capsys, "sweep", "rosenbrock", "-O", "momentum", "--vary", "lr=1e-4:0.1:log:24",
+        "--vary", "momentum=0:0.99:16", "--zoom", "1e-3:4e-3,0.8:0.9", "--start", "-1.5,2",
+        "--steps", "200", "--frames", "3", "--fps", "5", "-o", out, "--workers", "0",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "3 frames from lr [0.0001, 0.1] x momentum [0, 0.99] to lr [0.001, 0.004]" in err
+    frames = video_frames(out)
+    assert len(frames) == 3
+    # Each frame is a map of many colours, and the zoom changes it.
+    assert all(len({tuple(p) for p in f.reshape(-1, 3)[::7] // 32}) > 8 for f in frames)
+    assert np.abs(frames[0].astype(int) - frames[-1]).mean() > 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["zoom.webm"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "give --zoom, where it dives"),
+        (["--zoom", "0.2:0.3", "--csv"], "--csv writes one map's data"),
+        (["--zoom", "0.2:0.3", "--frames", "1"], "at least 2 frames"),
+        (["--zoom", "0.3:0.2"], "the zoom's end range of lr is empty"),
+        (["--zoom=-1:0.2"], "out of range"),
+    ],
+)
+def test_bad_sweep_zooms_are_one_line_and_exit_2(capsys, tmp_path, args, message) -> None:
+    code, _, err = run_cli(
+        capsys, "sweep", "booth", "-O", "sgd", "--vary", "lr=0.01:1:8", "--steps", "5",
+        "-o", tmp_path / "zoom.mp4", "--workers", "0", *args,
+    )  # fmt: skip
+    assert code == 2 and message in err, err
+    assert len(err.strip().splitlines()) == 1 and list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -67,7 +67,7 @@ def test_a_chunk_ends_as_it_would_in_the_whole_run() -> None:
     whole = walk(Walks("himmelblau", None, None, specs, starts, 120, 0, 0.05, 10.0))
     parts = [
         walk(Walks("himmelblau", None, None, specs, starts[lo:hi], 120, lo, 0.05, 10.0))
-        for lo, hi in ((0, 97), (97, 4200), (4200, 5000))
+        for lo, hi in ((0, 40), (40, 4200), (4200, 5000))  # the first keeps its records
     ]
     _assert_same_ends(Ends.join(parts), whole)
 

@@ -54,3 +54,22 @@ def test_every_frame_keeps_the_first_frames_places_and_tolerance():
     minima = [i for i, a in enumerate(first.attractors) if a.known]
     for i in minima:
         np.testing.assert_array_equal(maps[-1].labels == i, alone.labels == i)
+
+
+def test_a_sweep_zoom_dives_each_axis_on_its_own_scale() -> None:
+    from fogwalk.core.above.sweep import make_axis
+    from fogwalk.core.above.zoom import zoom_axes
+    from fogwalk.core.optimizers import make_optimizer
+
+    adam = make_optimizer("adam")
+    axes = [make_axis(adam, "lr", 1e-4, 1.0, 9, None), make_axis(adam, "betas.0", 0, 0.9, 5, None)]
+    frames = zoom_axes(adam, axes, [(1e-3, 1e-2), (0.8, 0.9)], 5)
+    lr = [frame[0] for frame in frames]
+    assert all(axis.log and len(axis.values) == 9 for axis in lr)  # the registry's log scale
+    assert (lr[0].values[0], lr[0].values[-1]) == pytest.approx((1e-4, 1.0))
+    assert (lr[-1].values[0], lr[-1].values[-1]) == pytest.approx((1e-3, 1e-2))
+    # decades shrink by one factor from frame to frame: 4, 2.83, 2, 1.41, 1 decades wide
+    decades = [np.log10(axis.values[-1] / axis.values[0]) for axis in lr]
+    np.testing.assert_allclose(np.diff(np.log(decades)), np.log(0.25) / 4)
+    beta = frames[-1][1]
+    assert not beta.log and (beta.values[0], beta.values[-1]) == pytest.approx((0.8, 0.9))

@@ -208,7 +208,7 @@ def compute_sweep(
             starts,
             scene.steps,
             0,
-            0.0,
+            None,  # no settled step asked
             target,
             shared_loop=True,
         )

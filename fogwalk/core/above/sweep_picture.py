@@ -23,14 +23,20 @@ PLOT = (640, 360)
 
 
 def colormap(fraction: np.ndarray) -> np.ndarray:
-    """Viridis at ``fraction`` in [0, 1]: RGB floats, the last axis of three."""
-    position = np.clip(fraction, 0.0, 1.0) * (len(_VIRIDIS) - 1)
+    """Viridis at ``fraction`` in [0, 1] (beyond: the ends; NaN: the low end, for cells
+    drawn otherwise): RGB floats, the last axis of three."""
+    position = np.clip(np.nan_to_num(fraction), 0.0, 1.0) * (len(_VIRIDIS) - 1)
     low = np.minimum(position.astype(int), len(_VIRIDIS) - 2)
     share = (position - low)[..., None]
     return _VIRIDIS[low] * (1 - share) + _VIRIDIS[low + 1] * share
 
 
-def _scale(smap: SweepMap) -> tuple[bool, float, float]:
+Scale = tuple[bool, float, float]
+"""How a sweep's metric is drawn: on a log scale or not, and the range (in that scale) its
+colours or heights span."""
+
+
+def colour_scale(smap: SweepMap) -> Scale:
     """Whether the metric is drawn on a log scale, and its finite range (in that scale)."""
     finite = smap.value[np.isfinite(smap.value)]
     log = smap.metric == "loss" and finite.size > 0 and bool((finite > 0).all())
@@ -49,16 +55,18 @@ def _metric_name(smap: SweepMap) -> str:
     return f"steps to loss <= {smap.target:.4g} ({median})"
 
 
-def sweep_picture(smap: SweepMap) -> Image.Image:
-    """The sweep as one image: a map for two axes, a curve for one."""
-    return _map(smap) if len(smap.axes) == 2 else _curve(smap)
+def sweep_picture(smap: SweepMap, scale: Scale | None = None) -> Image.Image:
+    """The sweep as one image: a map for two axes, a curve for one; its metric drawn on
+    ``scale`` (default :func:`colour_scale`'s, its own; a zoom's frames share the first's)."""
+    scale = scale or colour_scale(smap)
+    return _map(smap, scale) if len(smap.axes) == 2 else _curve(smap, scale)
 
 
-def _map(smap: SweepMap) -> Image.Image:
+def _map(smap: SweepMap, scale: Scale) -> Image.Image:
     ny, nx = smap.value.shape
-    scale = max(1, math.ceil(MAP_SIDE / max(nx, ny)))
-    width, height = nx * scale, ny * scale
-    log, low, high = _scale(smap)
+    enlarged = max(1, math.ceil(MAP_SIDE / max(nx, ny)))
+    width, height = nx * enlarged, ny * enlarged
+    log, low, high = scale
     shown = np.log10(smap.value) if log else smap.value
     with np.errstate(invalid="ignore"):
         rgb = colormap((shown - low) / (high - low))
@@ -154,7 +162,7 @@ def _special_key(draw: ImageDraw.ImageDraw, origin: tuple[int, int], metric: str
         x += 40 + int(draw.textlength(text, font=font(14)))
 
 
-def _curve(smap: SweepMap) -> Image.Image:
+def _curve(smap: SweepMap, scale: Scale) -> Image.Image:
     (axis,) = smap.axes
     width, height = PLOT
     left, top = MARGIN + 80, MARGIN + 60
@@ -163,15 +171,17 @@ def _curve(smap: SweepMap) -> Image.Image:
     draw.text((MARGIN, MARGIN), f"{smap.base} on {smap.surface}", fill=TEXT, font=font(20))
     draw.text((MARGIN, MARGIN + 28), _metric_name(smap), fill=MUTED, font=font(14))
     draw.rectangle((left, top, left + width, top + height), outline=MUTED)
-    log, low, high = _scale(smap)
+    log, low, high = scale
     shown = np.log10(smap.value) if log else smap.value
+    # On a shared scale (a zoom's), a value beyond it keeps to the plot's edge.
+    heights = np.clip((shown - low) / (high - low), 0.0, 1.0) * (height - 24)
     points = []
     for i, value in enumerate(axis.values):
         px = left + _position(axis, float(value)) * width
         if smap.diverged[i] > 0.5:
             draw.line((px, top + height - 8, px, top + height), fill=GONE, width=3)
         if np.isfinite(shown[i]):
-            points.append((px, top + height - 12 - (shown[i] - low) / (high - low) * (height - 24)))
+            points.append((px, top + height - 12 - heights[i]))
         elif len(points) > 1:
             draw.line(points, fill=tuple(int(c) for c in _VIRIDIS[6]), width=3)
             points = []

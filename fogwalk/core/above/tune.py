@@ -177,7 +177,7 @@ def tune(
             starts,
             steps,
             0,
-            0.0,
+            None,  # no settled step asked
             target,
             protocol.budget,
             tuple(scene.costs.weights),

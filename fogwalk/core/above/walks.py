@@ -31,6 +31,9 @@ MAX_CHUNK = 16384
 # What a walk without records keeps per walker and step, at most: its tally's box and
 # snapshot (up to four state values per coordinate) every SPAN steps.
 TALLY_BYTES = 8 * (4 + 5 + 2 * 4) // 32 + 1
+# Walkers per optimizer from which a chunk's walks keep no records: fewer (a sweep's cell,
+# a tuning's trial) keep them, whose few records cost less than setting up each tally.
+TALLIED_FROM = 64
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,8 @@ class Walks:
     ``surface``, ``domain`` and ``dataset`` are a scene's (the worker resolves the
     surface itself, from a file at the same path or a formula); ``first`` is the
     run-wide index of the first start; ``tol`` the radius within which a walker
-    counts as staying put; ``target`` a loss to reach (None: not asked).
+    counts as staying put (None: no settled step asked); ``target`` a loss to reach
+    (None: not asked).
     """
 
     surface: str
@@ -50,7 +54,7 @@ class Walks:
     starts: np.ndarray
     steps: int
     first: int
-    tol: float
+    tol: float | None
     target: float | None = None
     # With a budget, each walk ends where its measurements, priced by ``weights`` (a
     # scene's Costs.weights), would exceed it: a tuning's fair race.
@@ -72,9 +76,10 @@ class Ends:
     status, stopped
         The engine's :class:`~fogwalk.core.engine.Status` and the step it stopped (-1: never).
     settled
-        The first step from which the walker stayed within ``tol`` of its last point.
+        The first step from which the walker stayed within ``tol`` of its last point
+        (-1: not asked).
     evaluations
-        The surface evaluations (of every kind) it had paid by ``settled``.
+        The surface evaluations (of every kind) it had paid by ``settled`` (-1: not asked).
     reached
         The first step at which its loss was at most ``target``, -1 if never (or not asked).
     spent, reached_spent
@@ -122,15 +127,18 @@ def without_records(surface: Surface, optimizers: Sequence[Optimizer]) -> bool:
 def walk(walks: Walks, records: bool | None = None) -> Ends:
     """Run one chunk and reduce it to its walks' ends (called on a worker).
 
-    The walks keep no per-step records whenever the compiled loop can run them
-    (``records=None``; True keeps them, as the NumPy lanes always do): both
-    give the same ends, but for the last bits of ``mean_loss`` (summed in
-    another order).
+    The walks keep no per-step records (``records=None``) whenever the compiled
+    loop can run them and there are at least :data:`TALLIED_FROM` of them per
+    optimizer; True keeps them, as the NumPy lanes always do. Both give the same
+    ends, bit for bit, but for the last bits of ``mean_loss`` of a walker that
+    stopped before its budget ran out (the records add its last loss row by row).
     """
     scene = Scene(surface=walks.surface, domain=walks.domain, dataset=walks.dataset)
     surface = resolve_surface(scene)
     optimizers = [make_optimizer(spec) for spec in walks.specs]
     compiled = without_records(surface, optimizers)
+    if records is None:
+        records = len(walks.starts) < TALLIED_FROM
     if compiled and not records:
         last = _last_affordable_step(walks, optimizers)
         if last is not None:
@@ -196,7 +204,9 @@ def _walk_without_records(
         status=ended.status,
         stopped=ended.status_step,
         settled=ended.settled,
-        evaluations=measured(ended.settled)[..., :-1].sum(axis=-1),
+        evaluations=_evaluations(
+            measured(np.maximum(ended.settled, 0))[..., :-1].sum(axis=-1), ended.settled
+        ),
         reached=ended.reached,
         spent=(measured(end) - measured(0)) @ weights,
         reached_spent=np.where(ended.reached >= 0, spent_by, np.nan),
@@ -217,13 +227,15 @@ def _ends_of_run(run: Run, walks: Walks) -> Ends:
         end = (cost <= walks.budget + 1e-9).sum(axis=0) - 1
     k, w = np.indices(shape)
     xy, loss = run.xy[end, k, w], run.loss[end, k, w]
-    # The last step at which the walker was farther than tol from its end, plus one.
-    # (steps + 1, optimizers, walkers); per coordinate, as a reduction over the pair is slow.
-    far = np.abs(run.xy[..., 0] - xy[..., 0]) > walks.tol
-    far |= np.abs(run.xy[..., 1] - xy[..., 1]) > walks.tol
-    if walks.budget is not None:
-        far &= rows[:, None, None] <= end
-    settled = np.where(far.any(axis=0), run.steps + 1 - np.argmax(far[::-1], axis=0), 0)
+    settled = np.full(shape, -1, dtype=np.int64)
+    if walks.tol is not None:
+        # The last step at which the walker was farther than tol from its end, plus one.
+        # (steps + 1, optimizers, walkers); per coordinate: a reduction over the pair is slow.
+        far = np.abs(run.xy[..., 0] - xy[..., 0]) > walks.tol
+        far |= np.abs(run.xy[..., 1] - xy[..., 1]) > walks.tol
+        if walks.budget is not None:
+            far &= rows[:, None, None] <= end
+        settled = np.where(far.any(axis=0), run.steps + 1 - np.argmax(far[::-1], axis=0), 0)
     reached = np.full(shape, -1, dtype=np.int64)
     if walks.target is not None:
         below = (run.loss <= walks.target) & (rows[:, None, None] <= end)
@@ -240,12 +252,17 @@ def _ends_of_run(run: Run, walks: Walks) -> Ends:
         status=run.status_at(end),
         stopped=np.where(run.status_step <= end, run.status_step, -1),
         settled=settled.astype(np.int64),
-        evaluations=run.evaluations(settled).astype(np.int64),
+        evaluations=_evaluations(run.evaluations(np.maximum(settled, 0)), settled),
         reached=reached.astype(np.int64),
         spent=(run.measured(end) - run.measured(0)) @ weights,
         reached_spent=np.where(reached >= 0, spent_by, np.nan),
         mean_loss=mean_loss,
     )
+
+
+def _evaluations(paid: np.ndarray, settled: np.ndarray) -> np.ndarray:
+    """What each walker paid by its settled step, -1 where that was not asked."""
+    return np.where(settled >= 0, paid, -1).astype(np.int64)
 
 
 def _have_numba() -> bool:

@@ -309,12 +309,14 @@ class CompiledOptimizer:
         self.state = np.zeros((self.blocks, len(initial), 2, ROW))
         for index, value in enumerate(initial):
             self.state[:, index] = 0.0 if value is None else value  # None: never read
-        self.carry: Any = None  # the rule's scalar carry, threaded from step to step
         # The class of the step scalars, from a first call (its carry is dropped).
         scalars_type: type[NamedTuple] = type(
             self.rule.scalars(hyper, optimizer.lr_at(0), 0, None)[0]
         )
         self.columns = len(scalars_type._fields)
+        # The rule's step scalars so far, and its carry, threaded from step to step.
+        self._scalar_rows = np.zeros((0, self.columns))
+        self._scalars_done, self._carry = 0, None
         self.noisy = hyper["grad_noise"] > 0.0
         self.options = self.rule.options_of(hyper)
         # The cache key: the options themselves, or (read at run time) a value of each type.
@@ -346,19 +348,21 @@ class CompiledOptimizer:
         return table
 
     def scalars(self, t0: int, t1: int) -> np.ndarray:
-        """The step scalars of updates ``t0`` to ``t1 - 1``, one row each, in field order
-        (the steps in turn: each call goes on from the last)."""
-        rows, self.carry = self.scalar_rows(t0, t1, self.carry)
-        return rows
+        """The step scalars of updates ``t0`` to ``t1 - 1``, one row each, in field order.
 
-    def scalar_rows(self, t0: int, t1: int, carry: Any) -> tuple[np.ndarray, Any]:
-        """The step scalars of updates ``t0`` to ``t1 - 1`` from the rule's ``carry`` at
-        ``t0`` (None at the first step), and the carry after them."""
-        rows = np.zeros((t1 - t0, self.columns))
+        The rule threads a carry from step to step: rows are computed in turn, once, and
+        kept, so that a span walked again reads the rows its first walk read."""
+        if t1 > len(self._scalar_rows):
+            grown = np.zeros((max(t1, 2 * len(self._scalar_rows)), self.columns))
+            grown[: self._scalars_done] = self._scalar_rows[: self._scalars_done]
+            self._scalar_rows = grown
         hyper, lr_at = self.optimizer.hyper, self.optimizer.lr_at
-        for step in range(t0, t1):
-            rows[step - t0], carry = self.rule.scalars(hyper, lr_at(step), step, carry)
-        return rows, carry
+        for step in range(self._scalars_done, t1):
+            self._scalar_rows[step], self._carry = self.rule.scalars(
+                hyper, lr_at(step), step, self._carry
+            )
+        self._scalars_done = max(self._scalars_done, t1)
+        return self._scalar_rows[t0:t1]
 
 
 def blocked(values: np.ndarray) -> np.ndarray:

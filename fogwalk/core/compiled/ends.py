@@ -45,7 +45,7 @@ class WalkEnds:
     axis of two), after ``steps`` steps.
 
     ``settled`` is the first row from which the walker stayed within ``tol`` of its last
-    point; ``reached`` the first row whose loss was at most the target (-1: never);
+    point (-1: not asked); ``reached`` the first row whose loss was at most the target (-1: never);
     ``loss_sum`` its losses summed over rows 0 to ``steps``.
     """
 
@@ -59,9 +59,9 @@ class WalkEnds:
     loss_sum: np.ndarray
 
 
-def walk_ends(engine: Engine, tol: float, target: float | None) -> WalkEnds:
+def walk_ends(engine: Engine, tol: float | None, target: float | None) -> WalkEnds:
     """Run an engine made with ``records=False`` to its last step and tell how each walk
-    ended."""
+    ended (without ``tol``, settled is -1: not asked)."""
     run = engine.compiled_run
     assert run is not None and not engine.records and engine.computed == 0
     goal = -np.inf if target is None else float(target)
@@ -71,12 +71,10 @@ def walk_ends(engine: Engine, tol: float, target: float | None) -> WalkEnds:
     engine.advance(engine.steps)
     last = engine.steps % 2
     xy, loss = engine.xy[last].copy(), engine.loss[last].copy()
-    settled = np.stack(
-        [
-            _settled(engine, compiled, tally, xy[compiled.k], tol)
-            for compiled, tally in zip(run.optimizers, tallies, strict=True)
-        ]
-    )
+    settled = np.full(engine.status.shape, -1, dtype=np.int64)
+    if tol is not None:
+        for compiled, tally in zip(run.optimizers, tallies, strict=True):
+            settled[compiled.k] = _settled(engine, compiled, tally, xy[compiled.k], tol)
     return WalkEnds(
         steps=engine.steps,
         xy=xy,
@@ -127,11 +125,10 @@ def _settled(
     far |= (end[:, 1] - boxes[:, 2] > tol) | (boxes[:, 3] - end[:, 1] > tol)
     last_span = np.where(far.any(axis=0), len(far) - 1 - np.argmax(far[::-1], axis=0), -1)
     settled = np.zeros(compiled.walkers, dtype=np.int64)
-    table, _ = compiled.scalar_rows(0, engine.steps, None)
     for span_index in np.unique(last_span[last_span >= 0]):
         pick = np.flatnonzero(last_span == span_index)
         row = int(span_index) * SPAN
-        rows = _walk_span_again(engine, compiled, table, snapshots[span_index][:, pick], pick, row)
+        rows = _walk_span_again(engine, compiled, snapshots[span_index][:, pick], pick, row)
         far_rows = (np.abs(rows[:, 0] - end[pick, 0]) > tol) | (
             np.abs(rows[:, 1] - end[pick, 1]) > tol
         )
@@ -143,7 +140,6 @@ def _settled(
 def _walk_span_again(
     engine: Engine,
     compiled: CompiledOptimizer,
-    table: np.ndarray,
     snapshot: np.ndarray,
     pick: np.ndarray,
     row: int,
@@ -170,7 +166,7 @@ def _walk_span_again(
         np.full((1, walkers), -1, dtype=np.int64),
         np.zeros((1, walkers), dtype=engine.ledger.totals.dtype),
         state,
-        table[row:stop],
+        compiled.scalars(row, stop),
         compiled.noise(row, stop, pick),
         0,
         row,
