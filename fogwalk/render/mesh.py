@@ -134,6 +134,38 @@ def shaded_colors(
     return colors
 
 
+@dataclass(frozen=True)
+class GroundImage:
+    """A picture laid on the ground: RGB ``(ny, nx, 3)`` uint8, row ``j`` at the smallest y
+    first, over ``rect`` (xmin, xmax, ymin, ymax: the pixels' outer edges), at ``opacity``."""
+
+    rgb: np.ndarray
+    rect: tuple[float, float, float, float]
+    opacity: float
+
+
+def draped_colors(mesh: TerrainMesh, image: GroundImage) -> np.ndarray:
+    """The mesh's colours with ``image`` laid over them, hill-shaded as the ground is,
+    ``(n, 4)`` float32; the ground shows as it is outside the image and in holes."""
+    ny, nx = mesh.loss.shape
+    xmin, xmax, ymin, ymax = image.rect
+    x0, x1, y0, y1 = mesh.world.domain
+    xs, ys = np.linspace(x0, x1, nx), np.linspace(y0, y1, ny)
+    rows, columns = image.rgb.shape[:2]
+    i = np.floor((xs - xmin) / (xmax - xmin) * columns).astype(int)
+    j = np.floor((ys - ymin) / (ymax - ymin) * rows).astype(int)
+    inside = ((j >= 0) & (j < rows))[:, None] & ((i >= 0) & (i < columns))[None, :]
+    rgb = image.rgb[np.clip(j, 0, rows - 1)][:, np.clip(i, 0, columns - 1)] / 255.0
+    z = mesh.vertexes[:, 2].reshape(ny, nx)
+    scale = mesh.world.scale
+    light = shading(z, (xs[1] - xs[0]) * scale, (ys[1] - ys[0]) * scale)
+    shaded = rgb * np.minimum(0.5 + 0.62 * light, 1.0)[..., None]
+    colors = mesh.colors.reshape(ny, nx, 4).copy()
+    laid = inside & np.isfinite(mesh.loss)
+    colors[laid, :3] = (1 - image.opacity) * colors[laid, :3] + image.opacity * shaded[laid]
+    return colors.reshape(-1, 4).astype(np.float32)
+
+
 def build_mesh(
     surface: Surface,
     resolution: int = 256,

@@ -24,7 +24,7 @@ from .cameras import (
 from .fog import FogShader
 from .frame import HikerFrame
 from .hikers import HikerItems, rgba
-from .mesh import WORLD_SIZE, TerrainMesh, build_mesh
+from .mesh import WORLD_SIZE, GroundImage, TerrainMesh, build_mesh, draped_colors
 from .overlay import LegendEntry, burn_cell_labels, paint_cell_labels, paint_legend
 
 COLORMAP = "CET-L20" if "CET-L20" in pg.colormap.listMaps() else "viridis"
@@ -73,6 +73,8 @@ class TerrainView(gl.GLViewWidget):
         self._heading = np.array([1.0, 0.0])
         self._terrain: gl.GLMeshItem | None = None
         self._cell_terrain: gl.GLMeshItem | None = None
+        self._cell_mesh: TerrainMesh | None = None
+        self.ground_image: GroundImage | None = None  # laid on the terrain (basins)
         self._terrain_args: tuple | None = None
         self._typical_slope = 1.0
         self._bounds = (np.zeros(3), np.zeros(3))  # the terrain's box in world coordinates
@@ -202,7 +204,7 @@ class TerrainView(gl.GLViewWidget):
         self._terrain = self._replace_mesh(self._terrain, self.mesh)
         if self._cell_terrain is not None:
             self.removeItem(self._cell_terrain)
-            self._cell_terrain = None
+            self._cell_terrain, self._cell_mesh = None, None
         # Slope arrows saturate at a few times the terrain's median slope.
         cell = (surface.domain[1] - surface.domain[0]) / (resolution - 1)
         median = np.nanmedian(np.abs(np.diff(self.mesh.loss, axis=1))) / cell
@@ -220,7 +222,7 @@ class TerrainView(gl.GLViewWidget):
         item = gl.GLMeshItem(
             vertexes=mesh.vertexes,
             faces=mesh.faces,
-            vertexColors=mesh.colors,
+            vertexColors=self._ground_colors(mesh),
             smooth=True,
             computeNormals=False,  # shading is baked into the colours with NumPy
             shader=self.fog_shader.program,
@@ -236,14 +238,30 @@ class TerrainView(gl.GLViewWidget):
             resolution, height = self._terrain_args
             columns = grid_shape(len(self.groups))[1]
             coarse = max(MIN_CELL_RESOLUTION, resolution // columns)
-            mesh = build_mesh(
+            self._cell_mesh = build_mesh(
                 self.surface, coarse, height, colormap=colormap_levels, world=self.mesh.world
             )
-            self._cell_terrain = self._replace_mesh(None, mesh)
+            self._cell_terrain = self._replace_mesh(None, self._cell_mesh)
         if self._terrain is not None:
             self._terrain.setVisible(not split)
         if self._cell_terrain is not None:
             self._cell_terrain.setVisible(split)
+
+    def set_ground_image(self, image: GroundImage | None) -> None:
+        """Lay a picture on the terrain (the basins seen from above the fog), or take it
+        away (None)."""
+        self.ground_image = image
+        for item, mesh in ((self._terrain, self.mesh), (self._cell_terrain, self._cell_mesh)):
+            if item is not None and mesh is not None:
+                item.setMeshData(
+                    vertexes=mesh.vertexes, faces=mesh.faces, vertexColors=self._ground_colors(mesh)
+                )
+        self.update()
+
+    def _ground_colors(self, mesh: TerrainMesh) -> np.ndarray:
+        if self.ground_image is None:
+            return mesh.colors
+        return draped_colors(mesh, self.ground_image)
 
     def set_ghost(self, points: np.ndarray | None) -> None:
         """A trajectory (n, 2) in surface coordinates drawn as a pale path on the ground."""

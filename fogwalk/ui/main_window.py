@@ -11,6 +11,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
+from ..core.above.basins import BasinMap
+from ..core.above.pictures import basin_rgb
 from ..core.defaults import FOG_RADIUS_RANGE
 from ..core.engine import Run
 from ..core.errors import FogwalkError
@@ -19,7 +21,7 @@ from ..core.scene import CAMERA, FOG, PLAYBACK, RUN, TERRAIN, Scene
 from ..core.session import hiker_rows, resolve_surface, shown_steps
 from ..render.cameras import DEFAULT_AZIMUTH
 from ..render.frame import frame_at
-from ..render.mesh import height_is_log
+from ..render.mesh import GroundImage, height_is_log
 from ..render.overlay import legend_entries
 from ..render.view import TerrainView
 from .actions import build_menus
@@ -39,7 +41,7 @@ from .files import (
 from .hyper_editor import HyperDialog
 from .loading import Loader
 from .loss_plot import LossPlot
-from .map_panel import MapPanel
+from .map_panel import BASIN_OPACITY, MapPanel
 from .panels import ControlsDock
 from .theme import apply_theme
 from .widgets import StatusLine
@@ -134,7 +136,8 @@ class MainWindow(QMainWindow):
         self.view.fog_wheel.connect(self.scale_fog_radius)
         self.map_panel.starts_changed.connect(lambda starts: edit(starts=tuple(starts), play=True))
         self.map_panel.basins_toggled.connect(self._on_map_panel_basins_toggled)
-        self.basins_job.shown.connect(self.map_panel.show_basins)
+        self.map_panel.drape_toggled.connect(lambda _: self._show_basins(self.map_panel.basin_map))
+        self.basins_job.shown.connect(self._show_basins)
         self.basins_job.failed.connect(self._on_basins_job_failed)
         self.loss_plot.scrubbed.connect(controller.seek)
         surface = self.surface_panel
@@ -205,13 +208,21 @@ class MainWindow(QMainWindow):
             self._request_basins()
         else:
             self.basins_job.cancel()
-            self.map_panel.show_basins(None)
+            self._show_basins(None)
 
     def _request_basins(self) -> None:
         """Basins for this scene; the old ones go when they belonged to another (a moved
         start or a colour changes nothing the basins depend on)."""
         if self.basins_job.request(self.scene):
-            self.map_panel.show_basins(None)
+            self._show_basins(None)
+
+    def _show_basins(self, bmap: BasinMap | None) -> None:
+        """The basins (None: none) on the map, and on the terrain when asked."""
+        self.map_panel.show_basins(bmap)
+        drape = bmap is not None and self.map_panel.drape_box.isChecked()
+        self.view.set_ground_image(
+            GroundImage(basin_rgb(bmap, 0), bmap.extent, BASIN_OPACITY) if drape else None
+        )
 
     def _on_basins_job_failed(self, message: str) -> None:
         self.map_panel.show_basins_box.setChecked(False)

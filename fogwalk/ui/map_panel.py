@@ -75,6 +75,7 @@ class MapPanel(QWidget):
 
     starts_changed = Signal(tuple)  # tuple of (x, y) float pairs
     basins_toggled = Signal(bool)  # the "Basins" overlay was switched on or off
+    drape_toggled = Signal(bool)  # the basins were laid on the terrain, or taken off it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -129,6 +130,11 @@ class MapPanel(QWidget):
             "diverged, dark: still walking. Click a colour to start a hiker there."
         )
         self.show_basins_box.toggled.connect(self.basins_toggled)
+        self.drape_box = QCheckBox("On terrain")
+        self.drape_box.setToolTip("Also lay the basins on the 3-D terrain, under the fog")
+        self.drape_box.setEnabled(False)
+        self.show_basins_box.toggled.connect(self.drape_box.setEnabled)
+        self.drape_box.toggled.connect(self.drape_toggled)
         hint = QLabel("click: place · drag: move")
         hint.setStyleSheet("color: palette(mid);")
         controls = QHBoxLayout()
@@ -137,6 +143,7 @@ class MapPanel(QWidget):
         controls.addWidget(self.kind)
         controls.addWidget(self.count)
         controls.addWidget(self.show_basins_box)
+        controls.addWidget(self.drape_box)
         controls.addStretch(1)
         controls.addWidget(hint)
         layout = QVBoxLayout(self)
@@ -186,9 +193,8 @@ class MapPanel(QWidget):
             self.basins.clear()
             return
         self.basins.setImage(basin_rgb(bmap, 0), autoLevels=False, levels=(0, 255))
-        dx, dy = bmap.x[1] - bmap.x[0], bmap.y[1] - bmap.y[0]
-        width, height = bmap.x[-1] - bmap.x[0] + dx, bmap.y[-1] - bmap.y[0] + dy
-        self.basins.setRect(QRectF(bmap.x[0] - dx / 2, bmap.y[0] - dy / 2, width, height))
+        xmin, xmax, ymin, ymax = bmap.extent
+        self.basins.setRect(QRectF(xmin, ymin, xmax - xmin, ymax - ymin))
 
     def _show_contours(self, world: WorldMap, surface: Surface) -> None:
         xs, ys, loss = sample(surface, CONTOUR_RES)

@@ -4,6 +4,7 @@ scene's basins change (not when a start moves), gone when switched off."""
 from dataclasses import replace
 
 import numpy as np
+from PIL import Image
 from PySide6.QtGui import QImage
 
 from fogwalk.core.above.basins import DIVERGED
@@ -52,3 +53,33 @@ def test_the_basins_are_drawn_over_the_map_and_follow_the_scene(window, qtbot):
 
     window.map_panel.show_basins_box.setChecked(False)
     assert window.map_panel.basin_map is None and window.map_panel.basins.image is None
+
+
+def test_the_basins_can_be_laid_on_the_terrain(window, qtbot, tmp_path):
+    window.controller.set_playing(False)
+    window.apply(replace(window.scene, surface="himmelblau", hikers=(Hiker("newton", "#ff5a36"),)))
+    qtbot.waitUntil(lambda: window.run is not None, timeout=20_000)
+    view = window.view
+    assert not window.map_panel.drape_box.isEnabled()  # only with the basins on
+    bare = view.render_array(480, 360).astype(int)
+    shown = []
+    window.basins_job.shown.connect(shown.append)
+    window.map_panel.show_basins_box.setChecked(True)
+    window.map_panel.drape_box.setChecked(True)
+    qtbot.waitUntil(lambda: len(shown) == len(LEVELS), timeout=120_000)
+    bmap = window.map_panel.basin_map
+    assert view.ground_image is not None and view.ground_image.rect == bmap.extent
+    draped = view.render_array(480, 360).astype(int)
+    Image.fromarray(draped.astype(np.uint8)).save(tmp_path / "draped.png")
+    # The basins' colours show on the ground, through the fog: pixels changed, in many hues.
+    changed = np.abs(draped - bare).max(axis=-1) > 40
+    assert changed.mean() > 0.03
+    hues = {tuple(p) for p in (draped[changed] // 48)[::5]}
+    assert len(hues) > 8
+
+    window.map_panel.drape_box.setChecked(False)
+    assert view.ground_image is None
+    np.testing.assert_array_equal(view.render_array(480, 360).astype(int), bare)
+    window.map_panel.drape_box.setChecked(True)
+    window.map_panel.show_basins_box.setChecked(False)  # the basins off: off the terrain too
+    assert view.ground_image is None

@@ -65,6 +65,17 @@ class BasinMap:
     end: np.ndarray
     attractors: tuple[Attractor, ...]
 
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """The map's outer edges (xmin, xmax, ymin, ymax): each node the centre of a pixel."""
+        dx, dy = self.x[1] - self.x[0], self.y[1] - self.y[0]
+        return (
+            float(self.x[0] - dx / 2),
+            float(self.x[-1] + dx / 2),
+            float(self.y[0] - dy / 2),
+            float(self.y[-1] + dy / 2),
+        )
+
     def shares(self, optimizer: int) -> dict[int, float]:
         """The share of the grid each label takes in one optimizer's panel."""
         values, counts = np.unique(self.labels[optimizer], return_counts=True)
