@@ -185,6 +185,14 @@ def _grid(text: str) -> tuple[int, int]:
 
 
 @contextlib.contextmanager
+def _running(args: argparse.Namespace):
+    """A field command's run: its errors named after its source, the executor its chunks
+    run on, and the progress bar over them (None with --quiet)."""
+    with _naming(args.source), _executor(args) as executor:
+        yield executor, None if args.quiet else _progress_bar(time.monotonic(), "chunks")
+
+
+@contextlib.contextmanager
 def _executor(args: argparse.Namespace):
     """Where the chunks run: here (``--workers 0``), or a Dask cluster."""
     from ..core.distributed import Serial, dask_executor
@@ -220,8 +228,7 @@ def basins(args: argparse.Namespace) -> int:
         return _basin_zoom(args, scene)
     paths = _outputs(args, (".npz", ".csv") if args.csv else (".npz",))
     started = time.monotonic()
-    with _naming(args.source), _executor(args) as executor:
-        progress = None if args.quiet else _progress_bar(time.monotonic(), "chunks")
+    with _running(args) as (executor, progress):
         bmap = compute_basins(
             scene, args.grid, region=args.region, tol=args.tol, executor=executor,
             progress=progress, chunk=args.chunk,
@@ -250,13 +257,12 @@ def _basin_zoom(args: argparse.Namespace, scene) -> int:
         regions = zoom_regions(
             args.region or resolve_surface(scene).domain, args.zoom_to, args.frames
         )
-        with _executor(args) as executor:
-            progress = None if args.quiet else _progress_bar(time.monotonic(), "chunks")
-            maps = basin_zoom(
-                scene, args.grid, regions, tol=args.tol, executor=executor, progress=progress,
-                chunk=args.chunk,
-            )  # fmt: skip
-            frames = _write_zoom(args, (basin_picture(bmap) for bmap in maps))
+    with _running(args) as (executor, progress):
+        maps = basin_zoom(
+            scene, args.grid, regions, tol=args.tol, executor=executor, progress=progress,
+            chunk=args.chunk,
+        )  # fmt: skip
+        frames = _write_zoom(args, (basin_picture(bmap) for bmap in maps))
     _report_zoom(args, frames, _region(regions[0]), _region(regions[-1]), started, executor)
     return 0
 
@@ -337,8 +343,7 @@ def _sweep_zoom(args: argparse.Namespace, scene, axes: list) -> int:
     frames_axes = zoom_axes(
         scene.walking[0].optimizer, axes, _zoom_ends(args, len(axes)), args.frames
     )
-    with _naming(args.source), _executor(args) as executor:
-        progress = None if args.quiet else _progress_bar(time.monotonic(), "chunks")
+    with _running(args) as (executor, progress):
         maps = sweep_zoom(
             scene, frames_axes, metric=args.metric, ftol=args.ftol, executor=executor,
             progress=progress, chunk=args.chunk,
@@ -363,8 +368,7 @@ def sweep(args: argparse.Namespace) -> int:
         return _sweep_zoom(args, scene, axes)
     paths = _outputs(args, (".npz", ".csv") if args.csv else (".npz",))
     started = time.monotonic()
-    with _naming(args.source), _executor(args) as executor:
-        progress = None if args.quiet else _progress_bar(time.monotonic(), "chunks")
+    with _running(args) as (executor, progress):
         smap = compute_sweep(
             scene, axes, metric=args.metric, ftol=args.ftol, executor=executor,
             progress=progress, chunk=args.chunk,
