@@ -111,6 +111,13 @@ def shading(z: np.ndarray, spacing_x: float, spacing_y: float) -> np.ndarray:
     return np.clip(normals @ light, 0.0, 1.0)
 
 
+def relief(world: WorldMap, z: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """The ground's brightness (ny, nx) over heights ``z`` (world units) at ``xs``, ``ys``:
+    ambient plus diffuse light, what the terrain's colours are multiplied by."""
+    light = shading(z, (xs[1] - xs[0]) * world.scale, (ys[1] - ys[0]) * world.scale)
+    return np.minimum(0.5 + 0.62 * light, 1.0)
+
+
 def shaded_colors(
     world: WorldMap, loss: np.ndarray, xs: np.ndarray, ys: np.ndarray, colormap=None
 ) -> np.ndarray:
@@ -120,15 +127,12 @@ def shaded_colors(
     grey ramp. The terrain view and the 2-D map both colour the ground here.
     """
     level = np.nan_to_num(world.level(loss), nan=0.0)
-    light = shading(
-        level * world.height, (xs[1] - xs[0]) * world.scale, (ys[1] - ys[0]) * world.scale
-    )
     if colormap is None:
         rgba = np.repeat(level[..., None], 4, axis=-1)
     else:
         rgba = np.asarray(colormap(level.ravel()), dtype=np.float32).reshape(*loss.shape, 4)
     colors = rgba.astype(np.float32, copy=True)
-    colors[..., :3] *= np.minimum(0.5 + 0.62 * light, 1.0)[..., None]  # ambient + diffuse
+    colors[..., :3] *= relief(world, level * world.height, xs, ys)[..., None]
     colors[..., 3] = 1.0
     colors[np.isnan(loss)] = 0.0  # holes where there is no value
     return colors
@@ -156,10 +160,7 @@ def draped_colors(mesh: TerrainMesh, image: GroundImage) -> np.ndarray:
     j = np.floor((ys - ymin) / (ymax - ymin) * rows).astype(int)
     inside = ((j >= 0) & (j < rows))[:, None] & ((i >= 0) & (i < columns))[None, :]
     rgb = image.rgb[np.clip(j, 0, rows - 1)][:, np.clip(i, 0, columns - 1)] / 255.0
-    z = mesh.vertexes[:, 2].reshape(ny, nx)
-    scale = mesh.world.scale
-    light = shading(z, (xs[1] - xs[0]) * scale, (ys[1] - ys[0]) * scale)
-    shaded = rgb * np.minimum(0.5 + 0.62 * light, 1.0)[..., None]
+    shaded = rgb * relief(mesh.world, mesh.vertexes[:, 2].reshape(ny, nx), xs, ys)[..., None]
     colors = mesh.colors.reshape(ny, nx, 4).copy()
     laid = inside & np.isfinite(mesh.loss)
     colors[laid, :3] = (1 - image.opacity) * colors[laid, :3] + image.opacity * shaded[laid]

@@ -24,7 +24,7 @@ from ..scene import Scene
 from ..session import resolve_surface
 from ..sizes import check_field_size
 from ..surfaces import Surface
-from .walks import Ends, Walks, chunk_size, walk, without_records
+from .walks import Ends, Walks, chunk_size, runs_compiled, walk
 
 DIVERGED, UNSETTLED, ELSEWHERE = -1, -2, -3
 """Labels that are no attractor: ran away, still moving at the end, stopped at one of
@@ -141,7 +141,7 @@ def compute_basins(
     if not tol > 0:
         raise FogwalkError(f"the tolerance must be positive, got {tol}")
     x, y, starts = grid_nodes(region, nx, ny)
-    records = not without_records(surface, [make_optimizer(spec) for spec in specs])
+    records = not runs_compiled(surface, [make_optimizer(spec) for spec in specs])
     size = chunk or chunk_size(scene.steps, len(specs), records)
     chunks = [
         Walks(

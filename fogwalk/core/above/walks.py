@@ -116,9 +116,9 @@ def chunk_size(steps: int, optimizers: int = 1, records: bool = True) -> int:
     return int(np.clip(CHUNK_BYTES // per_walker, 64, MAX_CHUNK))
 
 
-def without_records(surface: Surface, optimizers: Sequence[Optimizer]) -> bool:
-    """Whether these walks run in the compiled loop that keeps no records (see
-    :mod:`fogwalk.core.compiled.ends`): whenever it can run them, in every chunk alike."""
+def runs_compiled(surface: Surface, optimizers: Sequence[Optimizer]) -> bool:
+    """Whether the compiled loop can run these walks (and so, with enough walkers, keep no
+    records: see :mod:`fogwalk.core.compiled.ends`), in every chunk alike."""
     from ..compiled import unsupported
 
     return unsupported(surface, optimizers) is None and _have_numba()
@@ -136,7 +136,7 @@ def walk(walks: Walks, records: bool | None = None) -> Ends:
     scene = Scene(surface=walks.surface, domain=walks.domain, dataset=walks.dataset)
     surface = resolve_surface(scene)
     optimizers = [make_optimizer(spec) for spec in walks.specs]
-    compiled = without_records(surface, optimizers)
+    compiled = runs_compiled(surface, optimizers)
     if records is None:
         records = len(walks.starts) < TALLIED_FROM
     if compiled and not records:
@@ -159,9 +159,9 @@ def walk(walks: Walks, records: bool | None = None) -> Ends:
 def _last_affordable_step(walks: Walks, optimizers: Sequence[Optimizer]) -> int | None:
     """The last step a running walker can pay for within the budget (every step, without
     one); None when the optimizers pay differently a step (the records then tell)."""
-    paid = {tuple(arrival_paid(optimizer)) for optimizer in optimizers}
     if walks.budget is None:
         return walks.steps
+    paid = {tuple(arrival_paid(optimizer)) for optimizer in optimizers}
     if len(paid) != 1:
         return None
     # As _ends_of_run prices a running walker's rows: its counts by the weights.

@@ -27,7 +27,7 @@ from ..scene import Scene
 from ..video import VideoFile
 from .basins import BasinMap, compute_basins
 from .pictures import BACKGROUND
-from .sweep import Axis, SweepMap, compute_sweep, make_axis
+from .sweep import Axis, SweepMap, compute_sweep, zoom
 from .sweep_picture import colour_scale, sweep_picture
 
 Region = tuple[float, float, float, float]
@@ -67,10 +67,7 @@ def zoom_axes(
     if len(ends) != len(axes):
         raise FogwalkError(f"a zoom needs one LOW:HIGH per varied hyper-parameter ({len(axes)})")
     # The last axes are made first: they check the ends against the declared ranges.
-    last = [
-        make_axis(optimizer, axis.name, low, high, len(axis.values), "log" if axis.log else "lin")
-        for axis, (low, high) in zip(axes, ends, strict=True)
-    ]
+    last = [zoom(optimizer, axis, low, high) for axis, (low, high) in zip(axes, ends, strict=True)]
 
     def scaled(axis: Axis) -> tuple[float, float]:
         low, high = float(axis.values[0]), float(axis.values[-1])
@@ -90,8 +87,7 @@ def zoom_axes(
             low, high = region[2 * i], region[2 * i + 1]
             if axis.log:
                 low, high = 10**low, 10**high
-            frame.append(make_axis(optimizer, axis.name, low, high, len(axis.values),
-                                   "log" if axis.log else "lin"))  # fmt: skip
+            frame.append(zoom(optimizer, axis, low, high))
         frames_axes.append(frame)
     return frames_axes
 

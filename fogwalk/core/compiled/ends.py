@@ -42,14 +42,13 @@ Tally = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, int, int]
 @dataclass(frozen=True)
 class WalkEnds:
     """How every walk of an engine ended: arrays ``(optimizers, walkers)`` (``xy`` with a last
-    axis of two), after ``steps`` steps.
+    axis of two), after the engine's steps.
 
     ``settled`` is the first row from which the walker stayed within ``tol`` of its last
     point (-1: not asked); ``reached`` the first row whose loss was at most the target (-1: never);
     ``loss_sum`` its losses summed over rows 0 to ``steps``.
     """
 
-    steps: int
     xy: np.ndarray
     loss: np.ndarray
     status: np.ndarray
@@ -76,7 +75,6 @@ def walk_ends(engine: Engine, tol: float | None, target: float | None) -> WalkEn
         for compiled, tally in zip(run.optimizers, tallies, strict=True):
             settled[compiled.k] = _settled(engine, compiled, tally, xy[compiled.k], tol)
     return WalkEnds(
-        steps=engine.steps,
         xy=xy,
         loss=loss,
         status=engine.status.copy(),
